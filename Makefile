@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+# process_mrelease: the patch series and the tooling that builds, boots and
+# checks it.  See README.md.  Everything lands in build/.
+#
+#   make run        build our kernel, boot it in QEMU, run the demo
+#   make check      every check: host checks, then the guest suite on our
+#                   debug kernel and on the reference kernel
+#   make shell      boot our kernel into a busybox shell
+#   make tree       build/linux = stripped base + patches/ (git am)
+#   make export     patches/ = the commits of build/linux over the base
+#   make kernel     build our kernel       (prints the image path)
+#   make ref        build the reference kernel: the untouched Debian tree
+#   make repin PKG_VERSION=<v>   move to another linux-source-6.12 version
+#   make clean      remove build/ (the downloaded .deb is kept)
+#
+# ARCH=arm64 selects another row of configs/arches.tsv for run, shell,
+# kernel and ref.  FLAVOUR=perf builds without the debug options.
+
+ARCH ?= x86_64
+FLAVOUR ?= debug
+B := $(CURDIR)/build
+export B
+
+.PHONY: all run shell check tree export kernel ref guest base repin clean help
+all: help
+help:
+	@sed -n 's/^#   //p' Makefile
+
+base:
+	@scripts/deps git xz-utils python3 perl
+	@scripts/make-base $(B)/linux
+
+tree: base
+	@scripts/tree
+
+export:
+	@scripts/export
+
+kernel: tree
+	@scripts/deps --arch $(ARCH) flex bison bc libelf-dev libssl-dev ccache cpio rsync
+	@scripts/kbuild $(B)/linux $(ARCH) $(FLAVOUR)
+
+ref:
+	@scripts/deps --arch $(ARCH) flex bison bc libelf-dev libssl-dev ccache cpio rsync
+	@scripts/unpack-base $(B)/ref
+	@scripts/kbuild $(B)/ref $(ARCH) $(FLAVOUR)
+
+guest: kernel
+	@scripts/mkguest $(ARCH) $(B)/linux/out-$(ARCH)-$(FLAVOUR)
+
+IMAGE = $(B)/linux/out-$(ARCH)-$(FLAVOUR)/$(shell scripts/arch-field $(ARCH) image)
+
+run: guest
+	@scripts/qemu-run $(ARCH) $(IMAGE) \
+		$(B)/guest/$(ARCH)/initramfs.cpio.gz demo $(B)/logs/$(ARCH)-demo 600 && \
+		cat $(B)/logs/$(ARCH)-demo/results.log && \
+		grep -q '^RESULT: OK' $(B)/logs/$(ARCH)-demo/results.log
+
+shell: guest
+	@scripts/qemu-run $(ARCH) $(IMAGE) \
+		$(B)/guest/$(ARCH)/initramfs.cpio.gz shell $(B)/logs/$(ARCH)-shell
+
+check:
+	@scripts/check
+
+repin:
+	@test -n "$(PKG_VERSION)" || { echo "usage: make repin PKG_VERSION=<debian version>"; exit 2; }
+	@scripts/fetch-base --repin "$(PKG_VERSION)"
+
+clean:
+	rm -rf $(filter-out $(B)/dl,$(wildcard $(B)/*))
