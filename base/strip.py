@@ -10,7 +10,8 @@ After the edits the whole tree is searched: the only lines left that contain
 "mrelease" (any case) must be the unrelated ones in base/unrelated-mrelease.txt.
 
 usage: base/strip.py <tree>            strip in place
-       base/strip.py --check <tree>    only run the final search
+       base/strip.py --check <tree>    only run the final search (in a git
+                                       tree: on the commit tagged "base")
 """
 import os
 import re
@@ -81,8 +82,11 @@ def leftovers(tree):
             if line.strip() and not line.startswith("#"):
                 allowed.add(line.rstrip("\n"))
     if os.path.isdir(os.path.join(tree, ".git")):
-        cmd = ["git", "-C", tree, "grep", "-I", "-i", "-n", "mrelease", "HEAD", "--"]
-        prefix = "HEAD:"
+        # the base commit, whatever is checked out on top of it
+        rev = "base" if subprocess.run(["git", "-C", tree, "rev-parse", "-q", "--verify", "base"],
+                                       capture_output=True).returncode == 0 else "HEAD"
+        cmd = ["git", "-C", tree, "grep", "-I", "-i", "-n", "mrelease", rev, "--"]
+        prefix = rev + ":"
     else:
         cmd = ["grep", "-rIin", "--exclude-dir=.git", "--exclude-dir=out-*", "mrelease", "."]
         prefix = "./"
