@@ -10,6 +10,7 @@
 #   make export     patches/ = the commits of build/linux over the base
 #   make kernel     build our kernel       (prints the image path)
 #   make ref        build the reference kernel: the untouched Debian tree
+#   make check-arches  process_mrelease in every arch's syscall tables (~10 min)
 #   make repin PKG_VERSION=<v>   move to another linux-source-6.12 version
 #   make clean      remove build/ (the downloaded .deb is kept)
 #
@@ -21,7 +22,7 @@ FLAVOUR ?= debug
 B := $(CURDIR)/build
 export B
 
-.PHONY: all run shell check tree export kernel ref guest base repin clean help
+.PHONY: all run shell check check-arches tree export kernel ref guest base repin clean help
 all: help
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -62,6 +63,10 @@ shell: guest
 
 check:
 	@scripts/check
+
+check-arches: tree
+	@scripts/deps flex bison bc libelf-dev libssl-dev ccache
+	@scripts/check-arches
 
 repin:
 	@test -n "$(PKG_VERSION)" || { echo "usage: make repin PKG_VERSION=<debian version>"; exit 2; }
