@@ -1,0 +1,977 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * make bench: the guest side.  Runs a list of cases, each a number of times,
+ * and prints one "# row ..." line per trial (TAP diagnostics); the host
+ * (scripts/bench) takes medians and ratios.
+ *
+ *   mrelease-bench [-r reps] [-N MiB,...] [-S s,...] [-P MiB,...] [-V MiB]
+ *                  [-H fraction] [-z seed] case...
+ *
+ * -r repetitions of each case (5); -N the N of p1/p2 (256,512,1024,2048);
+ * -S the S of p1 (1,4); -P the N of p3 (512,2048); -V the N of p4 and p5 (512);
+ * -H vm.percpu_pagelist_high_fraction during the run (100000: tiny per-CPU
+ * free lists, so that MemAvailable follows the frees; "-" leaves it alone);
+ * -z shuffle the order of the cases with this seed (0: as listed).  The
+ * trials run repetition by repetition, every case once per repetition.
+ *
+ * A case is either a group name, expanded with the -N/-S/-P/-V lists:
+ *   p1  time-to-free: kill-only and process_mrelease, every N and S
+ *   p2  the same N freed by munmap() in the caller (CPU 1 busy as in p1)
+ *   p3  the victim is not starved (no hog): kill-only and kill+mrelease,
+ *       for every N of -P
+ *   p4  the -V MiB split into 100 and 10,000 VMAs: kill-only, mrelease,
+ *       munmap (1 VMA is the p1/p2 row of that N)
+ *   p5  other victims of -V MiB, kill-only and mrelease: victim=robust
+ *       (starved as in p1, S=1, holding robust mutexes) and victim=holder
+ *       (not starved; another process holds its mm, see below)
+ *   all p1 p2 p3 p4 p5
+ * or one explicit case, comma-separated key=value:
+ *   how=kill|mrelease|munmap,n=<MiB>,s=<seconds>,vmas=<count>,victim=<kind>
+ *
+ * One trial of how=kill or how=mrelease: a child (the victim) pinned to the
+ * last CPU maps n MiB of private anonymous memory in <vmas> VMAs (one-page
+ * holes between them so that they cannot merge), populates every page with
+ * a write fault (MADV_POPULATE_WRITE, half of them from each CPU, to halve
+ * the set-up time under TCG) and waits in pause().  If s > 0, a SCHED_FIFO busy loop (the
+ * hog) then takes the victim's CPU, with sched_rt_runtime_us = -1 and the
+ * fair server of that CPU off (guest/init), so the victim cannot run; it
+ * keeps the CPU until s seconds after the kill.  The caller, on CPU 0, reads
+ * MemAvailable, SIGKILLs the victim through a pidfd (t0) and, for
+ * how=mrelease, calls process_mrelease() at once.  time-to-free is the time
+ * from t0 until MemAvailable has recovered by 90 % of n (polled without
+ * sleeping: there are no high-resolution timers in the guest kernel).
+ * how=munmap maps and populates the same layout in the caller and times
+ * munmap() of it the same way, with the hog on the other CPU for s > 0 so
+ * that the guest (and the host) is as busy as in the other trials.
+ *
+ * Row fields: ttf_ms (time-to-free), call_ms (the process_mrelease() or
+ * munmap() call alone), rc/err of that call, ran (1: the victim was seen to
+ * run while it should have been starved), overlap (1: the s seconds were up
+ * before process_mrelease() returned, so the victim's own exit ran
+ * alongside), rss_mib and maps (the victim's resident memory and number of
+ * VMAs just before the kill), tlb_ipis (TLB shootdown interrupts, all
+ * CPUs, from the kill until the memory was back), setup_ms, calib_us (a
+ * fixed loop on CPU 0 just before the kill: how much host CPU the guest got).
+ *
+ * Victim kinds are a table (struct victim_kind), selected with
+ * victim=<name>:
+ *   plain   nothing but its memory
+ *   robust  also holds 8 robust process-shared mutexes (in a MAP_SHARED
+ *           page) and one robust process-private mutex in the middle of
+ *           the memory that is released: the exit path must still find its
+ *           robust list, so releasing it costs the pages that list lives in
+ *   holder  a third process holds the victim's mm (mm_users): it is blocked
+ *           in process_vm_readv() on the victim, copying into a page of its
+ *           own that is registered with userfaultfd, and lets go HOLD_S
+ *           seconds after the kill.  The victim is not starved; the caller
+ *           waits until it has exited (its pidfd polls readable) before
+ *           calling process_mrelease().  Without the holder's release the
+ *           memory comes back only when it lets go; a kernel that answers
+ *           ESRCH there (every thread is past exit_mm()) gives the same
+ *           time as kill-only.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/pidfd.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/userfaultfd.h>
+
+#define MIB ((size_t)1 << 20)
+#define MAX_CASES 256
+#define HOLD_S 2		/* victim=holder: seconds from the kill until the holder lets go */
+#define ROBUST_SHARED 8
+
+enum how { HOW_KILL, HOW_MRELEASE, HOW_MUNMAP };
+static const char *const how_name[] = { "kill", "mrelease", "munmap" };
+
+struct victim_kind;
+
+struct tcase {
+	enum how how;
+	unsigned int n;		/* MiB */
+	unsigned int s;		/* seconds the victim's CPU stays taken after the kill */
+	unsigned int vmas;
+	const struct victim_kind *victim;
+	int failed;
+};
+
+struct row {
+	double ttf_ms, call_ms, setup_ms, calib_us;
+	long rss_mib, maps, tlb_ipis;
+	int rc, err, ran, overlap;
+};
+
+static struct tcase cases[MAX_CASES];
+static int ncases;
+static int ncpus, victim_cpu, meminfo_fd = -1, page_size;
+static volatile int64_t *hog_deadline;	/* shared with the hog: ns, CLOCK_MONOTONIC */
+static volatile int64_t *release_at;	/* shared with the holder: ns, CLOCK_MONOTONIC */
+static volatile uint64_t *victim_addr;	/* the victim tells where its memory is */
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static double ms_between(int64_t a, int64_t b)
+{
+	return (double)(b - a) / 1e6;
+}
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		perror("sched_setaffinity");
+}
+
+/* MemAvailable in kB, from an fd kept open on /proc/meminfo. */
+static long mem_available_kb(void)
+{
+	char buf[4096];
+	ssize_t len = pread(meminfo_fd, buf, sizeof(buf) - 1, 0);
+	char *p;
+
+	if (len <= 0)
+		return -1;
+	buf[len] = 0;
+	p = strstr(buf, "MemAvailable:");
+	return p ? strtol(p + 13, NULL, 10) : -1;
+}
+
+static int read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t len;
+
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, size - 1);
+	close(fd);
+	if (len < 0)
+		return -1;
+	buf[len] = 0;
+	if (len && buf[len - 1] == '\n')
+		buf[len - 1] = 0;
+	return 0;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t len;
+
+	if (fd < 0)
+		return -1;
+	len = write(fd, val, strlen(val));
+	close(fd);
+	return len == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/* voluntary + involuntary context switches of @pid */
+static long ctxt_switches(pid_t pid)
+{
+	char path[64], buf[4096], *p;
+	long sum = 0, v;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_file(path, buf, sizeof(buf)))
+		return -1;
+	for (p = buf; (p = strstr(p, "ctxt_switches:")); p += 14)
+		if (sscanf(p + 14, "%ld", &v) == 1)
+			sum += v;
+	return sum;
+}
+
+/* TLB shootdown IPIs received so far, all CPUs (x86; -1 elsewhere) */
+static long tlb_shootdowns(void)
+{
+	static char buf[16384];
+	long sum = 0, v;
+	char *p, *end;
+	int i;
+
+	if (read_file("/proc/interrupts", buf, sizeof(buf)))
+		return -1;
+	p = strstr(buf, "\n TLB:");
+	if (!p)
+		p = strstr(buf, "\nTLB:");
+	if (!p)
+		return -1;
+	p = strchr(p, ':') + 1;
+	for (i = 0; i < ncpus; i++) {
+		v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		sum += v;
+		p = end;
+	}
+	return sum;
+}
+
+static long resident_mib(pid_t pid)
+{
+	char path[64], buf[256];
+	long size, res;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
+	if (read_file(path, buf, sizeof(buf)) || sscanf(buf, "%ld %ld", &size, &res) != 2)
+		return -1;
+	return (long)((long long)res * page_size / (long long)MIB);
+}
+
+static long count_maps(pid_t pid)
+{
+	char path[64], buf[65536];
+	long lines = 0;
+	ssize_t len, i;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	while ((len = read(fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < len; i++)
+			lines += buf[i] == '\n';
+	close(fd);
+	return lines;
+}
+
+/*
+ * @n MiB of private anonymous memory as @vmas VMAs separated by one-page
+ * holes (so that they cannot merge), every page populated by a write fault.
+ */
+struct region {
+	char *start;
+	size_t span;		/* bytes from start to the end of the last VMA */
+	size_t pages, per_vma, extra;	/* data pages; per VMA; VMAs with one more */
+	unsigned int vmas;
+};
+
+struct populate_job {
+	struct region *r;
+	size_t lo, hi;		/* data page indexes */
+	int cpu, ret;
+};
+
+/* data page index of the start of VMA @i, and its address */
+static size_t vma_first_page(const struct region *r, size_t i)
+{
+	return i * r->per_vma + (i < r->extra ? i : r->extra);
+}
+
+static char *vma_addr(const struct region *r, size_t i)
+{
+	return r->start + (vma_first_page(r, i) + i) * page_size;
+}
+
+static void *populate(void *arg)
+{
+	struct populate_job *j = arg;
+	struct region *r = j->r;
+	size_t i, a, b;
+
+	pin_to(j->cpu);
+	j->ret = 0;
+	for (i = 0; i < r->vmas; i++) {
+		a = vma_first_page(r, i);
+		b = vma_first_page(r, i + 1);
+		if (b <= j->lo || a >= j->hi)
+			continue;
+		if (madvise(vma_addr(r, i) + ((j->lo > a ? j->lo : a) - a) * page_size,
+			    ((j->hi < b ? j->hi : b) - (j->lo > a ? j->lo : a)) * page_size,
+			    MADV_POPULATE_WRITE))
+			j->ret = -1;
+	}
+	return NULL;
+}
+
+/*
+ * Map the region and populate it, half from each CPU (under TCG touching
+ * 2 GiB takes seconds: this halves the set-up time of every trial).  The
+ * caller ends up on @cpu again.
+ */
+static int map_region(struct region *r, unsigned int n, unsigned int vmas, int cpu)
+{
+	struct populate_job jobs[2];
+	pthread_t helper;
+	size_t i;
+	char *q;
+
+	r->pages = (size_t)n * MIB / page_size;
+	r->vmas = vmas;
+	r->per_vma = r->pages / vmas;
+	r->extra = r->pages % vmas;
+	r->span = (r->pages + vmas) * page_size;
+	r->start = mmap(NULL, r->span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r->start == MAP_FAILED)
+		return -1;
+	for (i = 0; i < vmas; i++) {
+		size_t len = (r->per_vma + (i < r->extra)) * page_size;
+
+		q = mmap(vma_addr(r, i), len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		/* the hole after it */
+		if (q == MAP_FAILED || munmap(q + len, page_size))
+			goto fail;
+	}
+	/* a hog forked later must not share these pages */
+	for (i = 0; i < vmas; i++)
+		if (madvise(vma_addr(r, i), (r->per_vma + (i < r->extra)) * page_size, MADV_DONTFORK))
+			goto fail;
+	jobs[0] = (struct populate_job){ r, 0, r->pages / 2, cpu, 0 };
+	jobs[1] = (struct populate_job){ r, r->pages / 2, r->pages, cpu ? 0 : ncpus - 1, 0 };
+	if (pthread_create(&helper, NULL, populate, &jobs[1]))
+		goto fail;
+	populate(&jobs[0]);
+	pthread_join(helper, NULL);
+	if (jobs[0].ret || jobs[1].ret)
+		goto fail;
+	return 0;
+fail:
+	munmap(r->start, r->span);
+	return -1;
+}
+
+/* What the victim is, besides its memory.  Add kinds here. */
+struct victim_kind {
+	const char *name;
+	/* runs in the victim after its memory is populated; 0 on success */
+	int (*setup)(struct region *r);
+	/* runs in the caller once the victim is ready: a helper process, or 0 */
+	pid_t (*start)(pid_t victim);
+	/* the victim must exit on its own before process_mrelease() */
+	bool exit_first;
+};
+
+static int setup_plain(struct region *r)
+{
+	(void)r;
+	return 0;
+}
+
+static int setup_robust(struct region *r)
+{
+	pthread_mutexattr_t a;
+	pthread_mutex_t *m;
+	int i;
+
+	m = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED || pthread_mutexattr_init(&a) ||
+	    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST) ||
+	    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED))
+		return -1;
+	for (i = 0; i < ROBUST_SHARED; i++)
+		if (pthread_mutex_init(&m[i], &a) || pthread_mutex_lock(&m[i]))
+			return -1;
+	/* one more, process-private, in the middle of the memory released */
+	m = (pthread_mutex_t *)vma_addr(r, r->vmas / 2);
+	if (pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_PRIVATE) ||
+	    pthread_mutex_init(m, &a) || pthread_mutex_lock(m))
+		return -1;
+	return 0;
+}
+
+static int setup_holder(struct region *r)
+{
+	*victim_addr = (uintptr_t)r->start;
+	return 0;
+}
+
+struct holder_arg {
+	int uffd, ready_fd;
+	char *buf;
+};
+
+/* Resolves the holder's fault once the caller says so (*release_at). */
+static void *holder_thread(void *p)
+{
+	struct holder_arg *a = p;
+	struct pollfd pfd = { .fd = a->uffd, .events = POLLIN };
+	struct uffdio_zeropage z = { .range = { (uintptr_t)a->buf, page_size } };
+	struct uffd_msg msg;
+
+	if (poll(&pfd, 1, 10000) != 1 || read(a->uffd, &msg, sizeof(msg)) != sizeof(msg))
+		_exit(1);
+	/* process_vm_readv() is blocked now, with the victim's mm held */
+	if (write(a->ready_fd, "h", 1) != 1)
+		_exit(1);
+	while (now_ns() < *release_at)
+		usleep(1000);
+	if (ioctl(a->uffd, UFFDIO_ZEROPAGE, &z))
+		_exit(1);
+	return NULL;
+}
+
+static int holder_main(pid_t victim, int ready_fd)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct iovec local, remote;
+	struct holder_arg a;
+	pthread_t th;
+
+	a.ready_fd = ready_fd;
+	a.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	a.buf = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a.uffd < 0 || ioctl(a.uffd, UFFDIO_API, &api) || a.buf == MAP_FAILED)
+		return 1;
+	reg.range.start = (uintptr_t)a.buf;
+	reg.range.len = page_size;
+	if (ioctl(a.uffd, UFFDIO_REGISTER, &reg) || pthread_create(&th, NULL, holder_thread, &a))
+		return 1;
+	local = (struct iovec){ a.buf, page_size };
+	remote = (struct iovec){ (void *)(uintptr_t)*victim_addr, page_size };
+	if (process_vm_readv(victim, &local, 1, &remote, 1, 0) != page_size)
+		return 1;
+	pthread_join(th, NULL);
+	return 0;
+}
+
+/* Fork the holder; returns once it holds the victim's mm. */
+static pid_t start_holder(pid_t victim)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	*release_at = INT64_MAX;
+	if (pipe(ready))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		alarm(600);	/* whatever happens to the caller */
+		pin_to(0);
+		_exit(holder_main(victim, ready[1]));
+	}
+	close(ready[1]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1) {
+		close(ready[0]);
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		return -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
+static const struct victim_kind victim_kinds[] = {
+	{ "plain", setup_plain, NULL, false },
+	{ "robust", setup_robust, NULL, false },
+	{ "holder", setup_holder, start_holder, true },
+};
+
+/* Fork the SCHED_FIFO busy loop onto the victim's CPU; returns once it runs. */
+static pid_t start_hog(void)
+{
+	struct sched_param sp = { .sched_priority = 50 };
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	*hog_deadline = INT64_MAX;
+	if (pipe(ready))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		alarm(600);	/* whatever happens to the caller */
+		pin_to(victim_cpu);
+		if (sched_setscheduler(0, SCHED_FIFO, &sp))
+			_exit(1);
+		if (write(ready[1], "h", 1) != 1)
+			_exit(1);
+		while (now_ns() < *hog_deadline)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1) {
+		close(ready[0]);
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		return -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
+static void stop_hog(pid_t hog)
+{
+	if (hog <= 0)
+		return;
+	*hog_deadline = 0;
+	waitpid(hog, NULL, 0);
+}
+
+/*
+ * A fixed amount of work on this CPU, in microseconds: under TCG it tells
+ * how much of a host core the vCPU gets right now (other jobs on the host).
+ */
+static double calibrate(void)
+{
+	volatile unsigned int seed = 1;
+	unsigned int x = seed, i;
+	int64_t t = now_ns();
+
+	for (i = 0; i < 5000000; i++)
+		x = x * 1103515245 + 12345;
+	seed = x;
+	return (double)(now_ns() - t) / 1e3;
+}
+
+/* Poll MemAvailable until it reaches @target kB or @limit ns pass. */
+static int64_t wait_for_memory(long target, int64_t from, int64_t limit)
+{
+	int64_t t;
+
+	for (;;) {
+		long m = mem_available_kb();
+
+		t = now_ns();
+		if (m >= target)
+			return t;
+		if (m < 0 || t - from > limit)
+			return -1;
+	}
+}
+
+static int run_victim_trial(struct tcase *c, struct row *r)
+{
+	int ready[2], pidfd = -1, ret = -1;
+	pid_t victim, hog = -1, helper = 0;
+	int64_t t0, t1, t2, tf, ts;
+	long before, target, sw0 = 0;
+	char ch;
+
+	if (pipe(ready))
+		return -1;
+	ts = now_ns();
+	victim = fork();
+	if (victim < 0)
+		return -1;
+	if (victim == 0) {
+		struct region reg;
+
+		close(ready[0]);
+		pin_to(victim_cpu);
+		if (map_region(&reg, c->n, c->vmas, victim_cpu) || c->victim->setup(&reg))
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	if (read(ready[0], &ch, 1) != 1) {
+		fprintf(stderr, "victim %d failed to set up %u MiB\n", victim, c->n);
+		goto out;
+	}
+	r->setup_ms = ms_between(ts, now_ns());
+	pidfd = pidfd_open(victim, 0);
+	if (pidfd < 0) {
+		perror("pidfd_open");
+		goto out;
+	}
+	r->rss_mib = resident_mib(victim);
+	r->maps = count_maps(victim);
+	if (c->victim->start) {
+		helper = c->victim->start(victim);
+		if (helper < 0) {
+			fprintf(stderr, "the %s victim's helper did not start\n", c->victim->name);
+			goto out;
+		}
+	}
+	if (c->s) {
+		hog = start_hog();
+		if (hog < 0) {
+			fprintf(stderr, "cannot start the SCHED_FIFO hog\n");
+			goto out;
+		}
+		sw0 = ctxt_switches(victim);
+	}
+
+	r->calib_us = calibrate();
+	r->tlb_ipis = tlb_shootdowns();
+	before = mem_available_kb();
+	target = before + (long)c->n * 1024 * 9 / 10;
+	if (c->s)
+		*hog_deadline = now_ns() + (int64_t)c->s * 1000000000;
+	t0 = now_ns();
+	if (helper)
+		*release_at = t0 + (int64_t)HOLD_S * 1000000000;
+	if (pidfd_send_signal(pidfd, SIGKILL, NULL, 0)) {
+		perror("pidfd_send_signal");
+		goto out;
+	}
+	r->rc = 0;
+	r->err = 0;
+	if (c->how == HOW_MRELEASE) {
+		if (c->victim->exit_first) {
+			struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+			if (poll(&pfd, 1, 10000) != 1) {
+				fprintf(stderr, "the victim did not exit\n");
+				goto out;
+			}
+		}
+		t1 = now_ns();
+		r->rc = process_mrelease(pidfd, 0);
+		r->err = r->rc ? errno : 0;
+		t2 = now_ns();
+		r->call_ms = ms_between(t1, t2);
+		/* the victim's CPU was given back before the call returned */
+		r->overlap = c->s && t2 > *hog_deadline;
+	}
+	tf = wait_for_memory(target, t0, ((int64_t)c->s + HOLD_S + 120) * 1000000000);
+	if (tf < 0) {
+		fprintf(stderr, "MemAvailable did not recover by %u MiB\n", c->n * 9 / 10);
+		goto out;
+	}
+	r->ttf_ms = ms_between(t0, tf);
+	r->tlb_ipis = tlb_shootdowns() - r->tlb_ipis;
+	if (c->s) {
+		/* did the victim run while its CPU was taken? */
+		if (c->how == HOW_KILL)
+			r->ran = r->ttf_ms < c->s * 1000.0;
+		else if (tf < *hog_deadline)
+			r->ran = ctxt_switches(victim) != sw0;
+	}
+	ret = 0;
+out:
+	stop_hog(hog);
+	if (helper > 0) {
+		*release_at = 0;
+		waitpid(helper, NULL, 0);
+	}
+	kill(victim, SIGKILL);
+	waitpid(victim, NULL, 0);
+	if (pidfd >= 0)
+		close(pidfd);
+	close(ready[0]);
+	return ret;
+}
+
+static int run_munmap_trial(struct tcase *c, struct row *r)
+{
+	int64_t t0, t1, tf, ts;
+	pid_t hog = -1;
+	struct region reg;
+	long before;
+	int ret = -1;
+
+	ts = now_ns();
+	if (map_region(&reg, c->n, c->vmas, 0)) {
+		perror("map_region");
+		return -1;
+	}
+	r->setup_ms = ms_between(ts, now_ns());
+	r->rss_mib = resident_mib(getpid());
+	r->maps = count_maps(getpid());
+	if (c->s) {
+		/* the same load on the other CPU as in the kill/mrelease trials */
+		hog = start_hog();
+		if (hog < 0)
+			goto out;
+	}
+	r->calib_us = calibrate();
+	r->tlb_ipis = tlb_shootdowns();
+	before = mem_available_kb();
+	t0 = now_ns();
+	r->rc = munmap(reg.start, reg.span);
+	r->err = r->rc ? errno : 0;
+	t1 = now_ns();
+	r->call_ms = ms_between(t0, t1);
+	tf = wait_for_memory(before + (long)c->n * 1024 * 9 / 10, t0, 120000000000LL);
+	if (tf < 0)
+		goto out;
+	r->ttf_ms = ms_between(t0, tf);
+	r->tlb_ipis = tlb_shootdowns() - r->tlb_ipis;
+	ret = 0;
+out:
+	stop_hog(hog);
+	if (ret)
+		munmap(reg.start, reg.span);
+	return ret;
+}
+
+static void print_case(const struct tcase *c, char *buf, size_t size)
+{
+	snprintf(buf, size, "how=%s n=%u s=%u vmas=%u victim=%s",
+		 how_name[c->how], c->n, c->s, c->vmas, c->victim->name);
+}
+
+static void add_case(enum how how, unsigned int n, unsigned int s, unsigned int vmas,
+		     const struct victim_kind *victim)
+{
+	struct tcase *c;
+	int i;
+
+	for (i = 0; i < ncases; i++) {
+		c = &cases[i];
+		if (c->how == how && c->n == n && c->s == s && c->vmas == vmas && c->victim == victim)
+			return;
+	}
+	if (ncases == MAX_CASES) {
+		fprintf(stderr, "too many cases\n");
+		exit(2);
+	}
+	cases[ncases++] = (struct tcase){ how, n, s, vmas, victim, 0 };
+}
+
+static int parse_list(const char *arg, unsigned int *v, int max)
+{
+	char *copy = strdup(arg), *tok, *save;
+	int n = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok && n < max; tok = strtok_r(NULL, ",", &save))
+		v[n++] = strtoul(tok, NULL, 0);
+	free(copy);
+	return n;
+}
+
+static int parse_case(const char *arg)
+{
+	char *copy = strdup(arg), *tok, *save, *val;
+	unsigned int n = 0, s = 1, vmas = 1, i;
+	const struct victim_kind *victim = &victim_kinds[0];
+	int how = -1, ok = 1;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		val = strchr(tok, '=');
+		if (!val) {
+			ok = 0;
+			break;
+		}
+		*val++ = 0;
+		if (!strcmp(tok, "how")) {
+			for (i = 0; i < 3; i++)
+				if (!strcmp(val, how_name[i]))
+					how = i;
+		} else if (!strcmp(tok, "n")) {
+			n = strtoul(val, NULL, 0);
+		} else if (!strcmp(tok, "s")) {
+			s = strtoul(val, NULL, 0);
+		} else if (!strcmp(tok, "vmas")) {
+			vmas = strtoul(val, NULL, 0);
+		} else if (!strcmp(tok, "victim")) {
+			victim = NULL;
+			for (i = 0; i < sizeof(victim_kinds) / sizeof(victim_kinds[0]); i++)
+				if (!strcmp(val, victim_kinds[i].name))
+					victim = &victim_kinds[i];
+			ok &= victim != NULL;
+		} else {
+			ok = 0;
+		}
+	}
+	free(copy);
+	if (!ok || how < 0 || !n || !vmas)
+		return -1;
+	add_case(how, n, s, vmas, victim);
+	return 0;
+}
+
+static void header(void)
+{
+	char buf[256];
+	struct utsname u;
+	int64_t t;
+	int i;
+
+	uname(&u);
+	printf("# info kernel=%s machine=%s cpus=%d victim_cpu=%d page_size=%d\n",
+	       u.release, u.machine, ncpus, victim_cpu, page_size);
+	printf("# info mem_total_mib=%ld mem_available_mib=%ld\n",
+	       (long)(sysconf(_SC_PHYS_PAGES) * (long long)page_size / (long long)MIB),
+	       mem_available_kb() / 1024);
+	if (!read_file("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof(buf)))
+		printf("# info thp=\"%s\"\n", buf);
+	if (!read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource", buf, sizeof(buf)))
+		printf("# info clocksource=%s\n", buf);
+	for (i = 0; i < ncpus; i++) {
+		char path[96];
+
+		snprintf(path, sizeof(path), "/sys/kernel/debug/sched/fair_server/cpu%d/runtime", i);
+		if (!read_file(path, buf, sizeof(buf)))
+			printf("# info fair_server_runtime_cpu%d=%s\n", i, buf);
+	}
+	t = now_ns();
+	for (i = 0; i < 100; i++)
+		mem_available_kb();
+	printf("# info meminfo_read_us=%.1f\n", (double)(now_ns() - t) / 1e3 / 100);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int ns[16] = { 256, 512, 1024, 2048 }, ss[16] = { 1, 4 };
+	unsigned int p3ns[16] = { 512, 2048 }, p4n = 512;
+	int nn = 4, nss = 2, np3 = 2, reps = 5, opt, i, j, k, fails = 0;
+	char pcp_saved[64] = "", rt_saved[64] = "", desc[160], fs[96];
+	const struct victim_kind *plain = &victim_kinds[0], *robust = &victim_kinds[1];
+	const struct victim_kind *holder = &victim_kinds[2];
+	static const unsigned int splits[] = { 100, 10000 };
+	const char *pcp_fraction = "100000";
+	unsigned int seed = 0;
+	int64_t start = now_ns();
+
+	while ((opt = getopt(argc, argv, "r:N:S:P:V:H:z:")) != -1) {
+		switch (opt) {
+		case 'r': reps = atoi(optarg); break;
+		case 'N': nn = parse_list(optarg, ns, 16); break;
+		case 'S': nss = parse_list(optarg, ss, 16); break;
+		case 'P': np3 = parse_list(optarg, p3ns, 16); break;
+		case 'V': p4n = strtoul(optarg, NULL, 0); break;
+		case 'H': pcp_fraction = optarg; break;
+		case 'z': seed = strtoul(optarg, NULL, 0); break;
+		default:
+			fprintf(stderr, "usage: %s [-r reps] [-N MiB,..] [-S s,..] [-P MiB,..] [-V MiB] [-H pcp fraction|-] [-z seed] case...\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	for (i = optind; i < argc; i++) {
+		const char *a = argv[i];
+		int all = !strcmp(a, "all");
+
+		if (all || !strcmp(a, "p1"))
+			for (j = 0; j < nn; j++)
+				for (k = 0; k < nss; k++) {
+					add_case(HOW_KILL, ns[j], ss[k], 1, plain);
+					add_case(HOW_MRELEASE, ns[j], ss[k], 1, plain);
+				}
+		if (all || !strcmp(a, "p2"))
+			for (j = 0; j < nn; j++)
+				add_case(HOW_MUNMAP, ns[j], ss[0], 1, plain);
+		if (all || !strcmp(a, "p3"))
+			for (j = 0; j < np3; j++) {
+				add_case(HOW_KILL, p3ns[j], 0, 1, plain);
+				add_case(HOW_MRELEASE, p3ns[j], 0, 1, plain);
+			}
+		if (all || !strcmp(a, "p4"))
+			for (j = 0; j < 2; j++) {
+				add_case(HOW_KILL, p4n, ss[0], splits[j], plain);
+				add_case(HOW_MRELEASE, p4n, ss[0], splits[j], plain);
+				add_case(HOW_MUNMAP, p4n, ss[0], splits[j], plain);
+			}
+		if (all || !strcmp(a, "p5")) {
+			add_case(HOW_KILL, p4n, 1, 1, robust);
+			add_case(HOW_MRELEASE, p4n, 1, 1, robust);
+			add_case(HOW_KILL, p4n, 0, 1, holder);
+			add_case(HOW_MRELEASE, p4n, 0, 1, holder);
+		}
+		if (!all && strcmp(a, "p1") && strcmp(a, "p2") && strcmp(a, "p3") &&
+		    strcmp(a, "p4") && strcmp(a, "p5") && parse_case(a)) {
+			fprintf(stderr, "bad case '%s'\n", a);
+			return 2;
+		}
+	}
+	if (!ncases) {
+		fprintf(stderr, "no cases (try: all)\n");
+		return 2;
+	}
+
+	if (seed) {
+		/* Fisher-Yates with a fixed generator: the same seed, the same order */
+		unsigned int x = seed;
+
+		for (i = ncases - 1; i > 0; i--) {
+			struct tcase t = cases[i];
+
+			x = x * 1103515245 + 12345;
+			j = (x >> 8) % (i + 1);
+			cases[i] = cases[j];
+			cases[j] = t;
+		}
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	page_size = sysconf(_SC_PAGESIZE);
+	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	victim_cpu = ncpus - 1;
+	meminfo_fd = open("/proc/meminfo", O_RDONLY);
+	hog_deadline = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	release_at = hog_deadline + 1;
+	victim_addr = (volatile uint64_t *)(hog_deadline + 2);
+	printf("TAP version 13\n1..%d\n", ncases);
+	if (ncpus < 2 || meminfo_fd < 0 || hog_deadline == MAP_FAILED) {
+		printf("# need 2 CPUs and /proc/meminfo\n");
+		return 1;
+	}
+	pin_to(0);
+	/* Keep freed pages off the per-CPU lists so that MemAvailable is current. */
+	read_file("/proc/sys/vm/percpu_pagelist_high_fraction", pcp_saved, sizeof(pcp_saved));
+	if (strcmp(pcp_fraction, "-"))
+		write_file("/proc/sys/vm/percpu_pagelist_high_fraction", pcp_fraction);
+	/* let the hog own its CPU: no RT throttling */
+	read_file("/proc/sys/kernel/sched_rt_runtime_us", rt_saved, sizeof(rt_saved));
+	write_file("/proc/sys/kernel/sched_rt_runtime_us", "-1");
+	header();
+	if (!read_file("/proc/sys/vm/percpu_pagelist_high_fraction", desc, sizeof(desc)))
+		printf("# info percpu_pagelist_high_fraction=%s\n", desc);
+	snprintf(fs, sizeof(fs), "/sys/kernel/debug/sched/fair_server/cpu%d/runtime", victim_cpu);
+	if (!read_file(fs, desc, sizeof(desc)) && strcmp(desc, "0"))
+		printf("# WARNING: the fair server of CPU %d is on (%s ns): the victim is not fully starved\n",
+		       victim_cpu, desc);
+	errno = 0;
+	if (process_mrelease(-1, 0) == 0 || errno == ENOSYS)
+		printf("# WARNING: process_mrelease(-1, 0) did not fail with EBADF (errno %d)\n", errno);
+	printf("# info reps=%d cases=%d seed=%u\n", reps, ncases, seed);
+
+	/* repetition-major, so that drift spreads over every case alike */
+	for (k = 0; k < reps; k++) {
+		for (i = 0; i < ncases; i++) {
+			struct tcase *c = &cases[i];
+			struct row r = { .rc = -1, .ran = 0 };
+			int64_t t = now_ns();
+			int ret;
+
+			ret = c->how == HOW_MUNMAP ? run_munmap_trial(c, &r) : run_victim_trial(c, &r);
+			print_case(c, desc, sizeof(desc));
+			printf("# row %s rep=%d ok=%d ttf_ms=%.3f call_ms=%.3f rc=%d err=%s ran=%d overlap=%d rss_mib=%ld maps=%ld tlb_ipis=%ld setup_ms=%.1f calib_us=%.1f trial_ms=%.1f\n",
+			       desc, k + 1, ret == 0, r.ttf_ms, r.call_ms, r.rc,
+			       r.err ? strerrorname_np(r.err) : "0", r.ran, r.overlap, r.rss_mib,
+			       r.maps, r.tlb_ipis, r.setup_ms, r.calib_us, ms_between(t, now_ns()));
+			if (ret || r.rc)
+				c->failed++;
+		}
+	}
+	for (i = 0; i < ncases; i++) {
+		print_case(&cases[i], desc, sizeof(desc));
+		printf("%s %d %s%s\n", cases[i].failed ? "not ok" : "ok", i + 1, desc,
+		       cases[i].failed ? " # some trials failed" : "");
+		fails += !!cases[i].failed;
+	}
+	if (pcp_saved[0])
+		write_file("/proc/sys/vm/percpu_pagelist_high_fraction", pcp_saved);
+	if (rt_saved[0])
+		write_file("/proc/sys/kernel/sched_rt_runtime_us", rt_saved);
+	printf("# info guest_seconds=%.1f\n", ms_between(start, now_ns()) / 1000);
+	return fails ? 1 : 0;
+}
