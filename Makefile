@@ -5,7 +5,10 @@
 #   make run        build our kernel, boot it in QEMU, run the demo
 #   make check      every check: host checks, then the guest suite on our
 #                   debug kernel and on the reference kernel
+#   make stress     stress and fuzz process_mrelease on our debug kernel (~15 min)
 #   make shell      boot our kernel into a busybox shell
+#   make bench      benchmark: our and the reference kernel (perf config) under
+#                   QEMU TCG; table, build/bench/, bench/RESULTS.md (~25 min)
 #   make tree       build/linux = stripped base + patches/ (git am)
 #   make export     patches/ = the commits of build/linux over the base
 #   make kernel     build our kernel       (prints the image path)
@@ -22,7 +25,7 @@ FLAVOUR ?= debug
 B := $(CURDIR)/build
 export B
 
-.PHONY: all run shell check check-arches tree export kernel ref guest base repin clean help
+.PHONY: all run shell check check-arches bench tree export kernel ref guest base repin clean help
 all: help
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -64,9 +67,18 @@ shell: guest
 check:
 	@scripts/check
 
+.PHONY: stress
+stress: tree
+	@scripts/deps --arch $(ARCH) flex bison bc libelf-dev libssl-dev ccache cpio rsync
+	@scripts/stress $(ARCH)
+
 check-arches: tree
 	@scripts/deps flex bison bc libelf-dev libssl-dev ccache
 	@scripts/check-arches
+
+bench: BENCH_T0 := $(shell date +%s)
+bench: tree
+	@BENCH_T0=$(BENCH_T0) scripts/bench
 
 repin:
 	@test -n "$(PKG_VERSION)" || { echo "usage: make repin PKG_VERSION=<debian version>"; exit 2; }
