@@ -466,7 +466,12 @@ static pid_t start_holder(pid_t victim)
 	if (pid == 0) {
 		close(ready[0]);
 		alarm(600);	/* whatever happens to the caller */
-		pin_to(0);
+		/*
+		 * On the victim's CPU, which is idle once the victim is dead:
+		 * on CPU 0 the caller's MemAvailable polling would slow down
+		 * the holder's own teardown of the mm when it lets go.
+		 */
+		pin_to(victim_cpu);
 		_exit(holder_main(victim, ready[1]));
 	}
 	close(ready[1]);
