@@ -402,6 +402,38 @@ static int setup_holder(struct region *r)
 	return 0;
 }
 
+/*
+ * Fork a helper pinned to the victim's CPU that runs @body(@arg, fd) and
+ * writes a byte to fd once it is in place; returns its pid then, or -1.
+ */
+static pid_t fork_helper(int (*body)(void *arg, int ready_fd), void *arg)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		alarm(600);	/* whatever happens to the caller */
+		pin_to(victim_cpu);
+		_exit(body(arg, ready[1]));
+	}
+	close(ready[1]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1) {
+		close(ready[0]);
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		return -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
 struct holder_arg {
 	int uffd, ready_fd;
 	char *buf;
@@ -427,8 +459,9 @@ static void *holder_thread(void *p)
 	return NULL;
 }
 
-static int holder_main(pid_t victim, int ready_fd)
+static int holder_main(void *victim_pid, int ready_fd)
 {
+	pid_t victim = *(pid_t *)victim_pid;
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 	struct iovec local, remote;
@@ -452,39 +485,16 @@ static int holder_main(pid_t victim, int ready_fd)
 	return 0;
 }
 
-/* Fork the holder; returns once it holds the victim's mm. */
+/*
+ * Fork the holder; returns once it holds the victim's mm.  It waits on the
+ * victim's CPU, which is idle once the victim is dead: on CPU 0 the
+ * caller's MemAvailable polling would slow down its own teardown of the mm
+ * when it lets go.
+ */
 static pid_t start_holder(pid_t victim)
 {
-	int ready[2];
-	pid_t pid;
-	char c;
-
 	*release_at = INT64_MAX;
-	if (pipe(ready))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		close(ready[0]);
-		alarm(600);	/* whatever happens to the caller */
-		/*
-		 * On the victim's CPU, which is idle once the victim is dead:
-		 * on CPU 0 the caller's MemAvailable polling would slow down
-		 * the holder's own teardown of the mm when it lets go.
-		 */
-		pin_to(victim_cpu);
-		_exit(holder_main(victim, ready[1]));
-	}
-	close(ready[1]);
-	if (pid < 0 || read(ready[0], &c, 1) != 1) {
-		close(ready[0]);
-		if (pid > 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-		}
-		return -1;
-	}
-	close(ready[0]);
-	return pid;
+	return fork_helper(holder_main, &victim);
 }
 
 static const struct victim_kind victim_kinds[] = {
@@ -493,39 +503,23 @@ static const struct victim_kind victim_kinds[] = {
 	{ "holder", setup_holder, start_holder, true },
 };
 
+static int hog_main(void *unused, int ready_fd)
+{
+	struct sched_param sp = { .sched_priority = 50 };
+
+	(void)unused;
+	if (sched_setscheduler(0, SCHED_FIFO, &sp) || write(ready_fd, "h", 1) != 1)
+		return 1;
+	while (now_ns() < *hog_deadline)
+		;
+	return 0;
+}
+
 /* Fork the SCHED_FIFO busy loop onto the victim's CPU; returns once it runs. */
 static pid_t start_hog(void)
 {
-	struct sched_param sp = { .sched_priority = 50 };
-	int ready[2];
-	pid_t pid;
-	char c;
-
 	*hog_deadline = INT64_MAX;
-	if (pipe(ready))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		close(ready[0]);
-		alarm(600);	/* whatever happens to the caller */
-		pin_to(victim_cpu);
-		if (sched_setscheduler(0, SCHED_FIFO, &sp))
-			_exit(1);
-		if (write(ready[1], "h", 1) != 1)
-			_exit(1);
-		while (now_ns() < *hog_deadline)
-			;
-		_exit(0);
-	}
-	close(ready[1]);
-	if (pid < 0 || read(ready[0], &c, 1) != 1) {
-		close(ready[0]);
-		if (pid > 0)
-			waitpid(pid, NULL, 0);
-		return -1;
-	}
-	close(ready[0]);
-	return pid;
+	return fork_helper(hog_main, NULL);
 }
 
 static void stop_hog(pid_t hog)
