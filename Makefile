@@ -8,7 +8,7 @@
 #   make stress     stress and fuzz process_mrelease on our debug kernel (~10 min)
 #   make shell      boot our kernel into a busybox shell
 #   make bench      benchmark: our and the reference kernel (perf config) under
-#                   QEMU TCG; table, build/bench/, bench/RESULTS.md (~15 min)
+#                   QEMU TCG; table, build/bench/, bench/RESULTS.md (~10 min)
 #   make tree       build/linux = stripped base + patches/ (git am)
 #   make export     patches/ = the commits of build/linux over the base
 #   make kernel     build our kernel       (prints the image path)
