@@ -5,7 +5,10 @@
 #   make run        build our kernel, boot it in QEMU, run the demo
 #   make check      every check: host checks, then the guest suite on our
 #                   debug kernel and on the reference kernel
-#   make stress     stress and fuzz process_mrelease on our debug kernel (~10 min)
+#   make stress     stress and fuzz process_mrelease on our debug kernel, then on
+#                   our race (KCSAN) kernel with the selftest (~45 min)
+#   make soak       the stress scenarios in a loop for DURATION minutes (default 60)
+#                   on our race kernel (SOAK_FLAVOUR=debug: the debug kernel)
 #   make shell      boot our kernel into a busybox shell
 #   make bench      benchmark: our and the reference kernel (perf config) under
 #                   QEMU TCG; table, build/bench/, bench/RESULTS.md (~10 min)
@@ -18,7 +21,8 @@
 #   make clean      remove build/ (the downloaded .deb is kept)
 #
 # ARCH=arm64 selects another row of configs/arches.tsv for run, shell,
-# kernel and ref.  FLAVOUR=perf builds without the debug options.
+# kernel and ref.  FLAVOUR=perf builds without the debug options,
+# FLAVOUR=race with KCSAN instead of KASAN and lockdep.
 
 ARCH ?= x86_64
 FLAVOUR ?= debug
@@ -67,10 +71,14 @@ shell: guest
 check:
 	@scripts/check
 
-.PHONY: stress
+.PHONY: stress soak
 stress: tree
 	@scripts/deps --arch $(ARCH) flex bison bc libelf-dev libssl-dev ccache cpio rsync
 	@scripts/stress $(ARCH)
+
+soak: tree
+	@scripts/deps --arch $(ARCH) flex bison bc libelf-dev libssl-dev ccache cpio rsync
+	@scripts/soak $(ARCH)
 
 check-arches: tree
 	@scripts/deps flex bison bc libelf-dev libssl-dev ccache

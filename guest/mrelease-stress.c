@@ -1731,7 +1731,7 @@ int main(int argc, char **argv)
 {
 	unsigned long long iters, i, reaper_every, done = 0;
 	unsigned int deadline_s;
-	uint64_t seed, start, deadline;
+	uint64_t seed, start, deadline, last_progress;
 	bool stuck = false, left_behind;
 	pthread_t reader_th;
 	char buf[256];
@@ -1811,6 +1811,9 @@ int main(int argc, char **argv)
 	reaper_every = iters / 500 < 2 ? iters / 2 : iters / (iters / 500 > 20 ? 20 : iters / 500);
 	if (!reaper_every)
 		reaper_every = 1;
+	if (reaper_every > 500)		/* make soak: runs until its deadline */
+		reaper_every = 500;
+	last_progress = start;
 	for (i = 0; i < iters && !stuck; i++) {
 		if (now_us() > deadline)
 			break;
@@ -1820,9 +1823,13 @@ int main(int argc, char **argv)
 			sc = pick_scenario();
 		stuck = !run_iteration(sc, i);
 		done++;
-		if ((i + 1) % 1000 == 0)
-			printf("# progress: %llu iterations, %llu s\n", i + 1,
-			       (unsigned long long)(now_us() - start) / 1000000);
+		/* once a minute: make soak prints these as they come */
+		if (now_us() - last_progress >= 60000000ULL) {
+			last_progress = now_us();
+			printf("# progress: %llu iterations, %llu s, calls per result: %s\n", i + 1,
+			       (unsigned long long)(now_us() - start) / 1000000,
+			       counts_str(tot_cnt, buf, sizeof(buf)));
+		}
 	}
 
 	__atomic_store_n(&it.quit, 1, __ATOMIC_SEQ_CST);
