@@ -6,7 +6,7 @@
 #   make check      every check: host checks, then the guest suite on our
 #                   debug kernel and on the reference kernel
 #   make stress     stress and fuzz process_mrelease on our debug kernel, then on
-#                   our race (KCSAN) kernel with the selftest (~45 min)
+#                   our race (KCSAN) kernel with the selftest
 #   make soak       the stress scenarios in a loop for DURATION minutes (default 60)
 #                   on our race kernel (SOAK_FLAVOUR=debug: the debug kernel)
 #   make shell      boot our kernel into a busybox shell
