@@ -333,7 +333,6 @@ static void victim_main(struct victim *v, pid_t parent)
 	p = map_touched(victim_mib * MIB, false, false);
 	if (!p)
 		_exit(33);
-	v->mem = p;
 	v->sh->tids[0] = sys_gettid();
 	if (v->kind == K_ROBUST) {
 		robust_init(&private_mutex, false);
