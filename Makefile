@@ -17,6 +17,8 @@
 #   make kernel     build our kernel       (prints the image path)
 #   make ref        build the reference kernel: the untouched Debian tree
 #   make check-arches  process_mrelease in every arch's syscall tables (~10 min)
+#   make check-distro  W=1 and sparse with Debian's own configs (configs/distro.tsv):
+#                   no warning the stripped base does not have
 #   make repin PKG_VERSION=<v>   move to another linux-source-6.12 version
 #   make clean      remove build/ (the downloaded .deb is kept)
 #
@@ -79,6 +81,11 @@ stress: tree
 soak: tree
 	@scripts/deps --arch $(ARCH) flex bison bc libelf-dev libssl-dev ccache cpio rsync
 	@scripts/soak $(ARCH)
+
+.PHONY: check-distro
+check-distro: tree
+	@scripts/deps --arch arm64 flex bison bc libelf-dev libssl-dev ccache sparse xz-utils
+	@scripts/distro-configs
 
 check-arches: tree
 	@scripts/deps flex bison bc libelf-dev libssl-dev ccache
