@@ -3,8 +3,9 @@
 # checks it.  See README.md.  Everything lands in build/.
 #
 #   make run        build our kernel, boot it in QEMU, run the demo
-#   make check      every check: host checks, then the guest suite on our
-#                   debug kernel and on the reference kernel
+#   make check      every check: host checks (with Debian's configs), then the
+#                   guest suite on our debug kernel and on the reference kernel
+#                   (Debian's own binary kernel of the same version)
 #   make stress     stress and fuzz process_mrelease on our debug kernel, then on
 #                   our race (KCSAN) kernel with the selftest
 #   make soak       the stress scenarios in a loop for DURATION minutes (default 60)
