@@ -24,3 +24,28 @@ arch_field() {
 		END { if (!found) exit 1 }' "$top/configs/arches.tsv" ||
 		die "arch '$1' (column $2) is not in configs/arches.tsv"
 }
+
+# apt_fetch <dir> <log> <package> <debarch|all> <version>: download one .deb
+# into <dir> (as <package>_<version>_<debarch>.deb) with apt-get download.
+# When the mirrors' index no longer lists that version (Debian's security
+# archive lists only the newest linux-config-6.12, but its pool keeps the
+# older files), fetch it by name from the pool directory that holds the
+# version the index does list.  The caller checks the SHA-256 from base/pin.
+apt_fetch() {
+	local dir=$1 log=$2 pkg=$3 arch=$4 v=$5 spec uri file
+	file=${pkg}_${v//:/%3a}_$arch.deb
+	spec=$pkg:$arch
+	[ "$arch" = all ] && spec=$pkg
+	( cd "$dir" && apt-get download "$spec=$v" ) >"$log" 2>&1 && return 0
+	if [ "$(id -u)" = 0 ]; then
+		apt-get update -qq >/dev/null 2>&1 || true
+		( cd "$dir" && apt-get download "$spec=$v" ) >"$log" 2>&1 && return 0
+	fi
+	uri=$(cd "$dir" && apt-get download --print-uris "$spec" 2>>"$log" | sed -n "1s/^'\([^']*\)'.*/\1/p")
+	[ -n "$uri" ] || return 1
+	uri=${uri%/*}/$file
+	echo "not in the index; trying the pool: $uri" >>"$log"
+	rm -f "$dir/$file.part"
+	/usr/lib/apt/apt-helper download-file "$uri" "$dir/$file.part" >>"$log" 2>&1 || { rm -f "$dir/$file.part"; return 1; }
+	mv "$dir/$file.part" "$dir/$file"
+}
