@@ -20,6 +20,12 @@
 #   make check-arches  process_mrelease in every arch's syscall tables (~10 min)
 #   make check-distro  W=1 and sparse with Debian's own configs (configs/distro.tsv):
 #                   no warning the stripped base does not have
+#   make deb        Debian packages of our kernel: Debian's cloud-amd64 config,
+#                   bindeb-pkg, -mrelease, lintian; build/deb/linux/ (~50 min cold)
+#   make distro-test  our packages and Debian's own kernel, each installed with
+#                   dpkg -i on a debootstrapped bookworm and booted under QEMU
+#                   (systemd unit, run_kselftest.sh, strace, trace-cmd,
+#                   SystemCallFilter); DEB_TREE=base: the series left out
 #   make repin PKG_VERSION=<v>   move to another linux-source-6.12 version
 #   make clean      remove build/ (the downloaded .deb is kept)
 #
@@ -82,6 +88,13 @@ stress: tree
 soak: tree
 	@scripts/deps --arch $(ARCH) flex bison bc libelf-dev libssl-dev ccache cpio rsync
 	@scripts/soak $(ARCH)
+
+.PHONY: deb distro-test
+deb: tree
+	@scripts/deb
+
+distro-test: tree
+	@scripts/distro-test
 
 .PHONY: check-distro
 check-distro: tree
