@@ -21,7 +21,7 @@
 #   make check-distro  W=1 and sparse with Debian's own configs (configs/distro.tsv):
 #                   no warning the stripped base does not have
 #   make deb        Debian packages of our kernel: Debian's cloud-amd64 config,
-#                   bindeb-pkg, -mrelease, lintian; build/deb/linux/ (~50 min cold)
+#                   bindeb-pkg, -mrelease, lintian; build/deb/linux/ (~71 min cold)
 #   make distro-test  our packages and Debian's own kernel, each installed with
 #                   dpkg -i on a debootstrapped bookworm and booted under QEMU
 #                   (systemd unit, run_kselftest.sh, strace, trace-cmd,
