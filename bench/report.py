@@ -4,8 +4,14 @@
 
 usage: bench/report.py <logs> <out> <top> <elapsed seconds> <report-only flag>
 
-Writes <out>/{table.txt,results.csv,trials.csv,time-to-free.dat,criteria.txt,
-breakdown.txt} and prints the table, the criteria and the time breakdown.
+Writes <out>/{table.txt,results.csv,trials.csv,locks.csv,time-to-free.dat,
+pages.dat,criteria.txt,breakdown.txt} and prints the table, the criteria and
+the time breakdown.
+
+The guest logs are <logs>/<mode>-<kernel>-<round>/results.log, the modes
+those of bench/modes.tsv: "icount" (guest time counted in instructions) for
+P1, P2, P4 and the other victims, "wall" (real time, vCPUs in parallel) for
+P3 and its spinlock contention.
 """
 import os, re, statistics, sys
 
@@ -14,34 +20,47 @@ KERNELS = ("ours", "ref")
 HOWNAME = {"kill": "kill-only", "mrelease": "process_mrelease", "munmap": "munmap"}
 
 def parse(path):
-    rows, info = [], {}
+    rows, info, locks = [], {}, []
     for line in open(path, errors="replace"):
-        m = re.match(r"\s*# (row|info) (.*)", line)
+        m = re.match(r"\s*# (row|info|lock) (.*)", line)
         if not m:
             continue
         kv = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', m.group(2)))
         if m.group(1) == "info":
             info.update(kv)
             continue
-        for k in ("n", "s", "vmas", "rep", "ok", "rc", "ran", "overlap", "rss_mib", "maps", "tlb_ipis"):
-            kv[k] = int(kv.get(k, 0))
+        for k in ("n", "s", "vmas", "rep", "ok", "rc", "ran", "overlap", "rss_mib", "huge_pct", "maps", "tlb_ipis",
+                  "count", "total", "dropped"):
+            if k in kv or m.group(1) == "row":
+                kv[k] = int(kv.get(k, 0))
         for k in ("ttf_ms", "call_ms", "setup_ms", "calib_us", "trial_ms"):
             kv[k] = float(kv.get(k, 0))
-        rows.append(kv)
-    return rows, info
+        kv.setdefault("pg", "4k")
+        (locks if m.group(1) == "lock" else rows).append(kv)
+    return rows, info, locks
 
-data, infos, fairs, guest_s = {}, {}, {}, {}
+# data[k]: the icount rows, wdata[k]: the wall-clock rows (P3), wlocks[k]:
+# the "# lock" lines of the wall-clock runs
+MODES = ("icount", "wall")
+data, wdata, wlocks, infos, fairs, guest_s, boots = {}, {}, {}, {}, {}, {}, {}
 for k in KERNELS:
-    data[k], infos[k], fairs[k], guest_s[k] = [], {}, set(), 0.0
-    rounds = sorted(int(d.split("-")[-1]) for d in os.listdir(logs) if re.fullmatch(k + r"-\d+", d))
-    for rnd in rounds:
-        rows, info = parse(os.path.join(logs, "%s-%d" % (k, rnd), "results.log"))
-        for r in rows:
-            r["round"] = rnd
-        data[k] += rows
-        infos[k] = infos[k] or info
-        fairs[k].add(info.get("fair_server_runtime_cpu1"))
-        guest_s[k] += float(info.get("guest_seconds", 0))
+    data[k], wdata[k], wlocks[k], infos[k], fairs[k], guest_s[k] = [], [], [], {}, set(), 0.0
+    for mode in MODES:
+        boots[mode, k] = 0
+        rounds = sorted(int(d.split("-")[-1]) for d in os.listdir(logs) if re.fullmatch(mode + "-" + k + r"-\d+", d))
+        for rnd in rounds:
+            rows, info, locks = parse(os.path.join(logs, "%s-%s-%d" % (mode, k, rnd), "results.log"))
+            for r in rows + locks:
+                r["round"] = rnd
+            (data if mode == "icount" else wdata)[k] += rows
+            if mode == "wall":
+                wlocks[k] += locks
+            infos[k] = infos[k] or info
+            fairs[k].add(info.get("fair_server_runtime_cpu1"))
+            if info.get("caller_starves") == "1":
+                fairs[k].add(info.get("fair_server_runtime_cpu0"))
+            guest_s[k] += float(info.get("guest_seconds", 0))
+            boots[mode, k] += 1
 run = {}
 if os.path.exists(os.path.join(out, "run-info.txt")):
     for line in open(os.path.join(out, "run-info.txt")):
@@ -50,12 +69,12 @@ if os.path.exists(os.path.join(out, "run-info.txt")):
             run[a] = b
 
 def key(r):
-    return (r["how"], r["n"], r["s"], r["vmas"], r["victim"])
+    return (r["how"], r["n"], r["s"], r["vmas"], r["victim"], r["pg"])
 
-def samples(k, how, n, s, vmas=1, victim="plain", metric="ttf"):
+def samples(k, how, n, s, vmas=1, victim="plain", pg="4k", metric="ttf", src=None):
     v = []
-    for r in data[k]:
-        if key(r) != (how, n, s, vmas, victim) or not r["ok"]:
+    for r in (data if src is None else src)[k]:
+        if key(r) != (how, n, s, vmas, victim, pg) or not r["ok"]:
             continue
         # a failed call does not count, except ESRCH on a running victim
         # (P3: it was faster than the call; the memory still came back)
@@ -66,6 +85,10 @@ def samples(k, how, n, s, vmas=1, victim="plain", metric="ttf"):
         elif metric == "mibps":
             if r["call_ms"] > 0:
                 v.append(n / (r["call_ms"] / 1000))
+        elif metric == "call":
+            v.append(r["call_ms"])
+        elif metric == "huge":
+            v.append(r["huge_pct"])
     return v
 
 def stat(v):
@@ -74,10 +97,11 @@ def stat(v):
     return (statistics.median(v), min(v), max(v), len(v))
 
 cases = sorted({key(r) for k in KERNELS for r in data[k]},
-               key=lambda c: (c[4], c[3], c[0], c[2], c[1]))
+               key=lambda c: (c[5], c[4], c[3], c[0], c[2], c[1]))
+wcases = sorted({key(r) for k in KERNELS for r in wdata[k]}, key=lambda c: (c[4], c[1], c[0]))
 
-def has(how, n, s, vmas=1, victim="plain"):
-    return (how, n, s, vmas, victim) in cases
+def has(how, n, s, vmas=1, victim="plain", pg="4k"):
+    return (how, n, s, vmas, victim, pg) in cases
 
 # --- the figures: (section, label, unit, {kernel: stat or value}) ----------
 figs = []
@@ -93,8 +117,10 @@ def fmt(x):
         return "%.1f" % x
     return "%.2f" % x
 
-Ns = sorted({c[1] for c in cases if c[0] == "mrelease" and c[2] > 0 and c[3] == 1 and c[4] == "plain"})
-Ss = sorted({c[2] for c in cases if c[0] == "mrelease" and c[2] > 0 and c[3] == 1 and c[4] == "plain"})
+def plain4k(c):
+    return c[3] == 1 and c[4] == "plain" and c[5] == "4k"
+Ns = sorted({c[1] for c in cases if c[0] == "mrelease" and c[2] > 0 and plain4k(c)})
+Ss = sorted({c[2] for c in cases if c[0] == "mrelease" and c[2] > 0 and plain4k(c)})
 
 # P1: kill-only vs process_mrelease, victim starved for S s
 for n in Ns:
@@ -120,7 +146,7 @@ for n in Ns:
 
 # P2: reap throughput vs munmap in the caller
 s2 = Ss[0] if Ss else 1
-for n in sorted({c[1] for c in cases if c[0] == "munmap" and c[3] == 1}):
+for n in sorted({c[1] for c in cases if c[0] == "munmap" and plain4k(c)}):
     for how in ("mrelease", "munmap"):
         if has(how, n, s2):
             fig("P2", "%s N=%d throughput" % (HOWNAME[how], n), "MiB/s",
@@ -136,19 +162,20 @@ for n in sorted({c[1] for c in cases if c[0] == "munmap" and c[3] == 1}):
             v[k] = a[0] / b[0] if a and b else None
         fig("P2", "process_mrelease / munmap throughput N=%d" % n, "x", v, kind="value")
 
-# P3: victim not starved, exits on its own while process_mrelease runs
-for n in sorted({c[1] for c in cases if c[2] == 0 and c[0] != "munmap"}):
+# P3 (wall clock): victim not starved, exits on its own while process_mrelease runs
+def wsamples(k, how, n):
+    return samples(k, how, n, 0, src=wdata)
+P3Ns = sorted({c[1] for c in wcases if c[2] == 0 and c[0] != "munmap" and plain4k(c)})
+for n in P3Ns:
     for how in ("kill", "mrelease"):
-        if has(how, n, 0):
-            fig("P3", "%s N=%d, victim running, time-to-free" % (HOWNAME[how], n), "ms",
-                {k: stat(samples(k, how, n, 0)) for k in KERNELS})
-    if has("kill", n, 0) and has("mrelease", n, 0):
-        v = {}
-        for k in KERNELS:
-            a, b = stat(samples(k, "kill", n, 0)), stat(samples(k, "mrelease", n, 0))
-            v[k] = a[0] / b[0] if a and b else None
-        fig("P3", "kill-only / process_mrelease N=%d, victim running" % n, "x", v, kind="value")
-    errs = {k: sum(1 for r in data[k] if key(r) == ("mrelease", n, 0, 1, "plain") and r["rc"]) for k in KERNELS}
+        fig("P3", "%s N=%d, victim running, time-to-free" % (HOWNAME[how], n), "ms",
+            {k: stat(wsamples(k, how, n)) for k in KERNELS})
+    v = {}
+    for k in KERNELS:
+        a, b = stat(wsamples(k, "kill", n)), stat(wsamples(k, "mrelease", n))
+        v[k] = a[0] / b[0] if a and b else None
+    fig("P3", "kill-only / process_mrelease N=%d, victim running" % n, "x", v, kind="value")
+    errs = {k: sum(1 for r in wdata[k] if key(r) == ("mrelease", n, 0, 1, "plain", "4k") and r["rc"]) for k in KERNELS}
     if any(errs.values()):
         fig("P3", "process_mrelease failures (ESRCH: the victim was faster) N=%d" % n, "trials", errs,
             ratio=False, kind="value")
@@ -157,15 +184,63 @@ for n in sorted({c[1] for c in cases if c[2] == 0 and c[0] != "munmap"}):
 for n in sorted({c[1] for c in cases if c[3] > 1}):
     s4 = sorted({c[2] for c in cases if c[3] > 1 and c[1] == n})[0]
     for how in ("kill", "mrelease", "munmap"):
-        for vm in sorted({c[3] for c in cases if c[1] == n and c[2] == s4 and c[0] == how}):
+        for vm in sorted({c[3] for c in cases if c[1] == n and c[2] == s4 and c[0] == how and c[4] == "plain"
+                          and c[5] == "4k"}):
             fig("P4", "%s N=%d S=%d VMAs=%d time-to-free" % (HOWNAME[how], n, s4, vm), "ms",
                 {k: stat(samples(k, how, n, s4, vm)) for k in KERNELS})
 
-# victim kinds other than "plain": robust mutexes held, mm_users holder
+# victim kinds other than "plain": robust mutexes held, mm_users holder,
+# many threads
 for c in cases:
     if c[4] != "plain":
         fig("other", "%s victim=%s N=%d S=%d VMAs=%d time-to-free" % (HOWNAME[c[0]], c[4], c[1], c[2], c[3]),
             "ms", {k: stat(samples(k, *c)) for k in KERNELS})
+THREADED = ("threads", "mutexes")
+for c in cases:
+    if c[0] == "mrelease" and c[4] in THREADED:
+        for victim in ("plain",) + THREADED:
+            if has("mrelease", c[1], c[2], c[3], victim) and not any(
+                    f["label"].startswith("process_mrelease call victim=%s N=%d S=%d" % (victim, c[1], c[2]))
+                    for f in figs):
+                fig("threads", "process_mrelease call victim=%s N=%d S=%d" % (victim, c[1], c[2]), "ms",
+                    {k: stat(samples(k, "mrelease", c[1], c[2], c[3], victim, metric="call")) for k in KERNELS})
+        v = {}
+        for k in KERNELS:
+            a = stat(samples(k, *c, metric="call"))
+            b = stat(samples(k, "mrelease", c[1], c[2], c[3], metric="call"))
+            v[k] = a[0] - b[0] if a and b else None
+        fig("threads", "process_mrelease call victim=%s minus victim=plain N=%d" % (c[4], c[1]), "ms", v,
+            ratio=False, kind="value")
+
+# 64 KiB mTHP and PMD-size THP: P1 and P2 again
+PGS = ("4k", "64k", "2m")
+PGNAME = {"4k": "4 KiB pages", "64k": "64 KiB mTHP", "2m": "PMD-size THP"}
+thpNs = sorted({c[1] for c in cases if c[5] != "4k"})
+for pg in PGS[1:]:
+    for n in thpNs:
+        for how in ("kill", "mrelease", "munmap"):
+            for s in sorted({c[2] for c in cases if c[5] == pg and c[1] == n and c[0] == how}):
+                fig("thp", "%s %s N=%d S=%d time-to-free" % (HOWNAME[how], pg, n, s), "ms",
+                    {k: stat(samples(k, how, n, s, pg=pg)) for k in KERNELS})
+        for s in sorted({c[2] for c in cases if c[5] == pg and c[1] == n and c[0] == "mrelease"}):
+            if has("kill", n, s, pg=pg):
+                v = {}
+                for k in KERNELS:
+                    a, b = stat(samples(k, "kill", n, s, pg=pg)), stat(samples(k, "mrelease", n, s, pg=pg))
+                    v[k] = a[0] / b[0] if a and b else None
+                fig("thp", "kill-only / process_mrelease %s N=%d S=%d" % (pg, n, s), "x", v, kind="value")
+            if has("munmap", n, s, pg=pg):
+                for how in ("mrelease", "munmap"):
+                    fig("thp", "%s %s N=%d throughput" % (HOWNAME[how], pg, n), "MiB/s",
+                        {k: stat(samples(k, how, n, s, pg=pg, metric="mibps")) for k in KERNELS})
+                v = {}
+                for k in KERNELS:
+                    a = stat(samples(k, "mrelease", n, s, pg=pg, metric="mibps"))
+                    b = stat(samples(k, "munmap", n, s, pg=pg, metric="mibps"))
+                    v[k] = a[0] / b[0] if a and b else None
+                fig("thp", "process_mrelease / munmap throughput %s N=%d" % (pg, n), "x", v, kind="value")
+            fig("thp", "share of N faulted in as %s %s N=%d (victim before the kill)" % (PGNAME[pg], pg, n), "%",
+                {k: stat(samples(k, "mrelease", n, s, pg=pg, metric="huge")) for k in KERNELS}, ratio=False)
 for c in cases:
     if c[0] == "mrelease" and c[4] == "robust" and has("mrelease", c[1], c[2], c[3]):
         v = {}
@@ -184,7 +259,67 @@ for c in cases:
         fig("other", "process_mrelease ESRCH, victim=holder N=%d (the victim had exited)" % c[1], "trials",
             errs, ratio=False, kind="value")
 
+# P3 (wall clock): spinlock contention per GiB released, by lock, from the
+# "# lock" lines: each stack is charged to the first function in it that is
+# not the spinlock code or the tracing that counted it (the lock's taker).
+NOT_TAKER = re.compile(r"^(native_)?queued_(spin|read|write)_lock_slowpath$|^_raw_\w*lock\w*$|^do_raw_\w*lock\w*$|"
+                       r"kprobe|int3|^aggr_|_handler$|^optimized_callback$|^trace|^__traceiter|^event_trigger|hist|^stack_trace|"
+                       r"^arch_stack_walk|"
+                       r"^asm_|^exc_|^\?$")
+LOCKCLASS = (("ptl", "page-table lock", re.compile(r"pte_offset_map|pmd_trans_huge_lock|^p[mu]d_lock$|^pte_lockptr")),
+             ("lru", "LRU lock", re.compile(r"lruvec|^lru_|_lru$|_lru_|folio_batch_move_lru")),
+             ("zone", "zone lock", re.compile(r"^free_pcppages_bulk$|^free_one_page$|^rmqueue|^__rmqueue|"
+                                              r"^free_unref_|^free_frozen_page|^__free_pages_ok$|^drain_pages|"
+                                              r"^decay_pcp_high$|^drain_zone_pages$")),
+             ("other", "other", re.compile(r"")))
+LOCKNAME = dict((a, b) for a, b, _ in LOCKCLASS)
+EVNAME = {"slowpath": "slow-path entries (kprobe)", "begin": "lock:contention_begin"}
+
+def taker(stack):
+    for fn in stack.split("<"):
+        if not NOT_TAKER.search(fn):
+            return fn
+    return "?"
+
+def lock_class(stack):
+    t = taker(stack)
+    for cls, _, rx in LOCKCLASS:
+        if rx.search(t):
+            return cls
+    return "other"
+
+# per trial (kernel, round, how, n, rep, ev): {class: count}; trials from the
+# totals lines.  A call that failed (ESRCH: the victim got there first)
+# left the victim alone: that trial is not counted.
+ltrials, takers = {}, {}
+lfailed = {k: {(r["round"], r["how"], r["n"], r["rep"]) for r in wdata[k] if r["rc"] or not r["ok"]} for k in KERNELS}
+for k in KERNELS:
+    for l in wlocks[k]:
+        if (l["round"], l["how"], l["n"], l["rep"]) in lfailed[k]:
+            continue
+        t = (k, l["round"], l["how"], l["n"], l["rep"], l["ev"])
+        if "total" in l:
+            ltrials.setdefault(t, {c: 0 for c, _, _ in LOCKCLASS})
+            continue
+        cls = lock_class(l["stack"])
+        ltrials.setdefault(t, {c: 0 for c, _, _ in LOCKCLASS})[cls] += l["count"]
+        takers[k, l["ev"], cls, taker(l["stack"])] = takers.get((k, l["ev"], cls, taker(l["stack"])), 0) + l["count"]
+
+def per_gib(k, how, n, ev, cls):
+    v = [c[cls] * 1024 / n for t, c in ltrials.items() if t[0] == k and t[2] == how and t[3] == n and t[5] == ev]
+    return v
+
+LOCK_EVS = [ev for ev in ("slowpath", "begin") if any(t[5] == ev for t in ltrials)]
+for ev in LOCK_EVS:
+    for n in P3Ns:
+        for how in ("kill", "mrelease"):
+            for cls, name, _ in LOCKCLASS:
+                fig("locks-" + ev, "%s N=%d %s" % (HOWNAME[how], n, name), "per GiB",
+                    {k: stat(per_gib(k, how, n, ev, cls)) for k in KERNELS})
+
 # ours/ref
+SECTIONS = ["P1", "P2", "P4", "other", "threads", "thp", "P3"] + ["locks-" + ev for ev in ("slowpath", "begin")]
+figs.sort(key=lambda f: SECTIONS.index(f["section"]))
 for f in figs:
     o, r = f["v"].get("ours"), f["v"].get("ref")
     if f["kind"] == "stat":
@@ -200,13 +335,20 @@ def cell(f, k):
 
 # --- table -------------------------------------------------------------------
 titles = {
-    "P1": "P1 time-to-free: victim pinned to CPU 1 under a SCHED_FIFO hog for S s after the kill; "
-          "kill-only vs process_mrelease() at once from CPU 0",
-    "P2": "P2 reap throughput: process_mrelease() call vs munmap() of the same touched region in the caller "
-          "(CPU 1 busy with the same hog)",
-    "P3": "P3 contention: the victim is not starved and exits on its own on CPU 1 while process_mrelease() runs on CPU 0",
-    "P4": "P4 scaling: the same RSS in 1, 100 and 10,000 VMAs",
-    "other": "other victims",
+    "P1": "P1 [icount] time-to-free: the victim cannot run for S s after the kill (it shares CPU 0 with the caller, "
+          "which runs at SCHED_FIFO); kill-only vs process_mrelease() at once",
+    "P2": "P2 [icount] reap throughput: process_mrelease() call vs munmap() of the same touched region in the caller "
+          "(at SCHED_FIFO too; CPU 1 idle in both)",
+    "P3": "P3 [wall clock] contention: the victim is not starved and exits on its own on CPU 1 while "
+          "process_mrelease() runs on CPU 0",
+    "locks-slowpath": "P3 [wall clock] spinlock contention from the kill until the memory is back, per GiB released, "
+                      "by lock: entries into the spinlock slow path (kprobe event), charged by stack",
+    "locks-begin": "P3 [wall clock] the same, counted by lock:contention_begin (fires only when a waiter queues "
+                   "behind another waiter)",
+    "P4": "P4 [icount] scaling: the same RSS in 1, 100 and 10,000 VMAs",
+    "other": "[icount] other victims",
+    "threads": "[icount] many threads: the process_mrelease() call alone (patch 8 keeps the pages that robust lists need)",
+    "thp": "[icount] 64 KiB mTHP (64k) and PMD-size THP (2m), MADV_HUGEPAGE, 2 MiB aligned: P1 and P2 again",
 }
 lines = []
 w = max([len(f["label"]) + len(f["unit"]) + 3 for f in figs] + [20])
@@ -219,42 +361,58 @@ for f in figs:
     lines.append("%-*s  %-26s  %-26s  %s" % (w, "%s (%s)" % (f["label"], f["unit"]), cell(f, "ours"), cell(f, "ref"),
                                             fmt(f["oursref"]) if f["oursref"] else ""))
 reps = sorted({len(samples(k, *c)) for k in KERNELS for c in cases})
-table_head = ("Times in ms under QEMU TCG (not hardware times; compare ratios). Each figure: median [min-max] of %s "
-              "repetitions (one per round; a round boots each kernel once); N = MiB of touched anonymous memory "
-              "(4 KiB pages: THP is madvise-only)." % ("/".join(map(str, reps)) or "0"))
-if run.get("rounds_cut"):
-    table_head += "\nWARNING: only %s rounds ran: the others would not have fit the time budget." % run["rounds_cut"]
-cal_all = sorted(r["calib_us"] for k in KERNELS for r in data[k] if r["calib_us"] > 0)
+wreps = sorted({len(samples(k, *c, src=wdata)) for k in KERNELS for c in wcases})
+def modeline(mode):
+    return run.get("mode_" + mode, "not run")
+table_head = ("Times in ms under QEMU TCG (not hardware times; compare ratios). N = MiB of touched anonymous memory "
+              "(4 KiB pages unless a row says 64k or 2m).\n"
+              "[icount] figures: guest time counted in instructions (QEMU -icount), the caller alone on its vCPU "
+              "(-C): host load does not move them. Median [min-max] of %s repetition(s); %s.\n"
+              "[wall clock] figures: real time, both vCPUs in parallel (P3). Median [min-max] of %s repetitions "
+              "(one per round; a round boots each kernel once); %s." %
+              ("/".join(map(str, reps)) or "0", modeline("icount"), "/".join(map(str, wreps)) or "0",
+               modeline("wall")))
+if elapsed > 1800 and not report_only:
+    table_head += "\nNOTE: this run took %d min %d s, longer than the 30 minutes make bench is meant to take." % (
+        elapsed // 60, elapsed % 60)
+cal_all = sorted(r["calib_us"] for k in KERNELS for r in wdata[k] if r["calib_us"] > 0)
 if cal_all and cal_all[-1] > 1.5 * cal_all[0]:
     slow = sum(1 for c in cal_all if c > 1.5 * cal_all[0])
-    table_head += ("\nWARNING: the host took CPU time from the guest: before %d of %d kills the fixed loop on CPU 0 "
-                   "took more than 1.5x its fastest time (%.1f-%.1f ms). Other jobs on the host were running; the "
-                   "spreads below include that noise." % (slow, len(cal_all), cal_all[0] / 1000, cal_all[-1] / 1000))
+    table_head += ("\nWARNING: the host took CPU time from the guest in the wall-clock runs: before %d of %d kills the "
+                   "fixed loop on CPU 0 took more than 1.5x its fastest time (%.1f-%.1f ms); the P3 spreads include "
+                   "that noise." % (slow, len(cal_all), cal_all[0] / 1000, cal_all[-1] / 1000))
 
 # --- consistency criteria ----------------------------------------------------
 crit = []
 def criterion(name, ok, detail):
     crit.append((name, ok, detail))
 
-def med(k, how, n, s, vmas=1, victim="plain"):
-    st = stat(samples(k, how, n, s, vmas, victim))
+def med(k, how, n, s, vmas=1, victim="plain", pg="4k"):
+    st = stat(samples(k, how, n, s, vmas, victim, pg))
     return st[0] if st else None
 
 # 0. the scaffolding: every trial completed, the victim never ran while starved
-bad = [(k, r) for k in KERNELS for r in data[k] if not r["ok"] or (r["rc"] and r["s"] > 0)]
+bad = [(k, r) for k in KERNELS for r in data[k] + wdata[k] if not r["ok"] or (r["rc"] and r["s"] > 0)]
 ran = [(k, r) for k in KERNELS for r in data[k] if r["ran"]]
-rss = [(k, r) for k in KERNELS for r in data[k] if r["ok"] and r["how"] != "munmap" and r["rss_mib"] < r["n"]]
+rss = [(k, r) for k in KERNELS for r in data[k] + wdata[k]
+       if r["ok"] and r["how"] != "munmap" and r["rss_mib"] < r["n"]]
+huge = [(k, r) for k in KERNELS for r in data[k] if r["ok"] and r["pg"] != "4k" and r["huge_pct"] < 90]
 fair = {k: "/".join(sorted(str(v) for v in fairs[k])) for k in KERNELS}
-criterion("every trial completed (P1/P2/P4 calls returned 0)", not bad,
-          "%d failed trial(s)" % len(bad) if bad else "%d trials" % sum(len(data[k]) for k in KERNELS))
-criterion("the starved victim never ran before its S s were up (fair server off on CPU 1)",
+criterion("every trial completed (the calls of every starved victim returned 0)", not bad,
+          "%d failed trial(s)" % len(bad) if bad else "%d trials" % sum(len(data[k]) + len(wdata[k]) for k in KERNELS))
+criterion("the starved victim never ran before its S s were up (fair servers off)",
           not ran and all(v == "0" for v in fair.values()),
-          "fair_server runtime on CPU 1: %s; victim seen running in %d trial(s)" %
+          "fair_server runtime of the victim's CPU: %s; victim seen running in %d trial(s)" %
           (", ".join("%s %s" % (k, v) for k, v in fair.items()), len(ran)))
-criterion("each figure is the median of >= 5 repetitions", bool(reps) and reps[0] >= 5,
-          "repetitions per case: %s" % "/".join(map(str, reps)))
+criterion("[wall clock] each figure is the median of >= 5 repetitions", bool(wreps) and wreps[0] >= 5,
+          "repetitions per case: %s" % ("/".join(map(str, wreps)) or "none: the wall-clock mode did not run"))
 criterion("each victim held its N MiB when killed", not rss,
           "%d victim(s) short" % len(rss) if rss else "rss >= N in every trial")
+if any(c[5] != "4k" for c in cases):
+    criterion("each 64k/2m victim faulted in >= 90 % of its N as pages of that size", not huge,
+              "%d trial(s) short: %s" % (len(huge), ", ".join("%s %s N=%d %d %%" % (k, r["pg"], r["n"], r["huge_pct"])
+                                                            for k, r in huge[:6])) if huge else
+              "lowest share: %d %%" % min(r["huge_pct"] for k in KERNELS for r in data[k] if r["pg"] != "4k"))
 
 for k in KERNELS:
     if len(Ss) < 2:
@@ -301,41 +459,79 @@ for k in KERNELS:
                   "fit %s ms + %s ms/GiB, R^2 = %.4f; ms per GiB at N=%s: %s" %
                   (fmt(icpt), fmt(slope * 1024), r2, ",".join(str(x) for x, _ in pts), per))
 for k in KERNELS:
-    det, ok, any_ = [], True, False
-    for n in Ns:
-        for s in Ss:
-            a, b = med(k, "mrelease", n, s), med(k, "munmap", n, s2)
-            if a is None or b is None:
-                continue
-            any_ = True
-            ok &= a <= 1.1 * b
-            det.append("N=%d S=%d: %.2f" % (n, s, a / b))
-    if any_:
-        criterion("%s: process_mrelease time-to-free <= 1.1 x munmap time-to-free of the same N" % k, ok,
-                  "ratio " + "; ".join(det))
+    det, ok = [], True
+    for f in figs:
+        if f["label"].startswith("process_mrelease / munmap throughput") and f["v"].get(k) is not None:
+            ok &= f["v"][k] >= 0.95
+            det.append("%s: %.3f" % (f["label"].replace("process_mrelease / munmap throughput ", ""), f["v"][k]))
+    if det:
+        criterion("%s [icount]: process_mrelease throughput >= 0.95 x munmap's, every size and page size" % k, ok,
+                  "; ".join(det))
 det, ok, any_ = [], True, False
 for f in figs:
-    if f["section"] in ("P1", "P2") and f["oursref"] is not None:
+    if f["section"] in ("P1", "P2", "thp") and f["oursref"] is not None:
         any_ = True
-        if abs(f["oursref"] - 1) > 0.05:
+        if abs(f["oursref"] - 1) > 0.03:
             ok = False
             det.append("%s: %.3f" % (f["label"], f["oursref"]))
 if any_:
-    criterion("ours within 5 % of the reference on every P1-P2 figure", ok,
-              "outside: " + "; ".join(det) if det else "every ours/ref ratio within 0.95-1.05")
-
-# P3: reaping from the top down (patch 10) against the reference's bottom-up walk
-det, ok, any_ = [], True, False
-for n in sorted({c[1] for c in cases if c[0] == "mrelease" and c[2] == 0 and c[4] == "plain"}):
-    a, b = med("ours", "mrelease", n, 0), med("ref", "mrelease", n, 0)
-    if a is None or b is None:
+    criterion("[icount] ours within 3 % of the reference on every P1-P2 figure (4k, 64k, 2m)", ok,
+              "outside: " + "; ".join(det) if det else "every ours/ref ratio within 0.97-1.03")
+# patch 8's cost: many threads, robust lists
+for c in cases:
+    if c[0] == "mrelease" and c[4] in THREADED:
+        a, b = (stat(samples(k, *c, metric="call")) for k in KERNELS)
+        if a and b:
+            criterion("[icount] victim=%s: ours process_mrelease call <= 1.1 x the reference's (N=%d)" % (c[4], c[1]),
+                      a[0] <= 1.1 * b[0], "%s / %s ms = %.3f" % (fmt(a[0]), fmt(b[0]), a[0] / b[0]))
+# P3: page-table-lock contention (patch 10) against the reference's
+for ev in LOCK_EVS[:1]:
+    for n in P3Ns:
+        a, b = stat(per_gib("ours", "mrelease", n, ev, "ptl")), stat(per_gib("ref", "mrelease", n, ev, "ptl"))
+        if not a or not b:
+            continue
+        if b[0] >= 50:
+            criterion("[wall clock] P3 N=%d: ours page-table-lock contention <= 0.2 x the reference's" % n,
+                      a[0] <= 0.2 * b[0], "%s / %s per GiB (%s)" % (fmt(a[0]), fmt(b[0]), EVNAME[ev]))
+        else:
+            criterion("[wall clock] P3 N=%d: the reference shows >= 50 page-table-lock contentions per GiB "
+                      "(else patch 10 has no gain to show here)" % n, False,
+                      "reference %s per GiB [%s-%s], ours %s [%s-%s] (%s)" %
+                      (fmt(b[0]), fmt(b[1]), fmt(b[2]), fmt(a[0]), fmt(a[1]), fmt(a[2]), EVNAME[ev]))
+# run to run: the icount ratios of this run against the run before
+prev = {}
+pf = os.path.join(out, "previous", "results.csv")
+if os.path.exists(pf):
+    import csv
+    for row in csv.DictReader(open(pf)):
+        prev[row["section"], row["figure"]] = row
+det, ok, n_cmp, worst = [], True, 0, 0.0
+for f in figs:
+    if f["section"] not in ("P1", "P2", "P4", "other", "threads", "thp"):
         continue
-    any_ = True
-    ok &= a <= 0.8 * b
-    det.append("N=%d: %s / %s ms = %.2f" % (n, fmt(a), fmt(b), a / b))
-if any_:
-    criterion("P3: ours process_mrelease time-to-free <= 0.8 x the reference's, victim running", ok,
-              "; ".join(det))
+    p = prev.get((f["section"], f["label"]))
+    if not p:
+        continue
+    for what, now, then in (("ours/ref", f["oursref"], p["ours_over_ref"]),
+                            ("ours", f["med"]["ours"] if f["unit"] == "x" else None, p["ours_median"]),
+                            ("ref", f["med"]["ref"] if f["unit"] == "x" else None, p["ref_median"])):
+        if now is None or not then:
+            continue
+        d = now / float(then) - 1
+        n_cmp += 1
+        worst = max(worst, abs(d))
+        if abs(d) > 0.02:
+            ok = False
+            det.append("%s %s: %.3f then, %.3f now" % (f["label"], what, float(then), now))
+if n_cmp:
+    pdate = [l.split("=", 1)[1].strip() for l in open(os.path.join(out, "previous", "run-info.txt"))
+             if l.startswith("date=")]
+    criterion("[icount] every ratio within 2 % of the run before (%s)" % (pdate[0] if pdate else "?"), ok,
+              ("outside: " + "; ".join(det[:12]) if det else "%d ratios compared, largest difference %.2f %%" %
+               (n_cmp, 100 * worst)))
+else:
+    criterion("[icount] every ratio within 2 % of the run before", False,
+              "no earlier run to compare with (build/bench/previous/): run make bench again")
 # the holder: ours releases at once, the reference only when the holder lets go
 for c in cases:
     if c[0] == "mrelease" and c[4] == "holder":
@@ -358,12 +554,33 @@ with open(os.path.join(out, "results.csv"), "w") as fcsv:
         row.append("%.4f" % f["oursref"] if f["oursref"] else "")
         fcsv.write(",".join(row) + "\n")
 with open(os.path.join(out, "trials.csv"), "w") as ft:
-    cols = ["how", "n", "s", "vmas", "victim", "rep", "ok", "ttf_ms", "call_ms", "rc", "err", "ran", "overlap",
-            "rss_mib", "maps", "tlb_ipis", "setup_ms", "calib_us", "trial_ms"]
-    ft.write("kernel,round," + ",".join(cols) + "\n")
+    cols = ["how", "n", "s", "vmas", "victim", "pg", "rep", "ok", "ttf_ms", "call_ms", "rc", "err", "ran", "overlap",
+            "rss_mib", "huge_pct", "maps", "tlb_ipis", "setup_ms", "calib_us", "trial_ms"]
+    ft.write("mode,kernel,round," + ",".join(cols) + "\n")
+    for mode, src in (("icount", data), ("wall", wdata)):
+        for k in KERNELS:
+            for r in src[k]:
+                ft.write(mode + "," + k + "," + str(r["round"]) + "," + ",".join(str(r[c]) for c in cols) + "\n")
+with open(os.path.join(out, "locks.csv"), "w") as fl:
+    fl.write("kernel,round,how,n,rep,event,class,taker,count,stack\n")
     for k in KERNELS:
-        for r in data[k]:
-            ft.write(k + "," + str(r["round"]) + "," + ",".join(str(r[c]) for c in cols) + "\n")
+        for l in wlocks[k]:
+            if "total" not in l:
+                fl.write("%s,%d,%s,%d,%d,%s,%s,%s,%d,%s\n" % (k, l["round"], l["how"], l["n"], l["rep"], l["ev"],
+                                                            lock_class(l["stack"]), taker(l["stack"]), l["count"],
+                                                            l["stack"]))
+# plot data, time vs RSS by page size: N, then per page size the median min
+# max of process_mrelease on ours, on ref, and munmap on ours (S = the first)
+with open(os.path.join(out, "pages.dat"), "w") as fd:
+    fd.write("# N_MiB" + "".join(" %s_ours_med min max %s_ref_med min max %s_munmap_med min max" % (pg, pg, pg)
+                                 for pg in PGS) + " (S=%d)\n" % (Ss[0] if Ss else 1))
+    for n in sorted(set(Ns) | set(thpNs)):
+        row = [str(n)]
+        for pg in PGS:
+            for k, how in (("ours", "mrelease"), ("ref", "mrelease"), ("ours", "munmap")):
+                st = stat(samples(k, how, n, Ss[0] if Ss else 1, pg=pg))
+                row += ["%.3f" % x for x in st[:3]] if st else ["NaN"] * 3
+        fd.write(" ".join(row) + "\n")
 # plot data: N, kill-only (ours), mrelease ref, mrelease ours; median min max each
 s_plot = Ss[0] if Ss else 1
 with open(os.path.join(out, "time-to-free.dat"), "w") as fd:
@@ -391,6 +608,11 @@ if report_only:
     elapsed = sum(int(b) for _, b in tim)
 brk.append("%-40s %4d s (%d min %d s)" % ("total", elapsed, elapsed // 60, elapsed % 60))
 
+# the takers charged to "other", so that a reader can check the classes
+other = sorted(((c, k, ev, t) for (k, ev, cls, t), c in takers.items() if cls == "other"), reverse=True)[:8]
+if other:
+    lines += ["", "P3 [wall clock] stacks charged to \"other\", by the taking function (all trials, counts): " +
+              "; ".join("%s %s %s %d" % (k, EVNAME[ev].split(" ")[0], t, c) for c, k, ev, t in other)]
 held = sum(1 for c in crit if c[1])
 crit_lines = ["  %-5s %s\n        %s" % ("holds" if ok else "NOT", name, det) for name, ok, det in crit]
 

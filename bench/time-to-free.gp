@@ -8,9 +8,9 @@ if (!exists("outfile")) outfile = 'build/bench/time-to-free.png'
 set terminal pngcairo size 900,600 noenhanced font ",11"
 set output outfile
 s = system("sed -n 's/.*(S=\\([0-9]*\\)).*/\\1/p;q' " . datafile)
-set title "Time from SIGKILL until MemAvailable has recovered 90 % of the RSS\n(victim starved on CPU 1 for ".s." s after the kill; QEMU TCG, 2 vCPUs; median, bars min-max)"
+set title "Time from SIGKILL until MemAvailable has recovered 90 % of the RSS\n(victim starved for ".s." s after the kill; QEMU TCG -icount, guest time counted in instructions; median, bars min-max)"
 set xlabel "RSS of the victim (MiB)"
-set ylabel "time-to-free (ms, TCG, log scale)"
+set ylabel "time-to-free (ms, icount, log scale)"
 set logscale x 2
 set xtics (256, 512, 1024, 2048)
 set xrange [200:2600]

@@ -5,14 +5,19 @@
  * (scripts/bench) takes medians and ratios.
  *
  *   mrelease-bench [-r reps] [-N MiB,...] [-S s,...] [-P MiB,...] [-V MiB]
- *                  [-H fraction] [-z seed] case...
+ *                  [-T MiB,...] [-H fraction] [-z seed] [-L] case...
  *
  * -r repetitions of each case (5); -N the N of p1/p2 (256,512,1024,2048);
- * -S the S of p1 (1,4); -P the N of p3 (512,2048); -V the N of p4 and p5 (512);
+ * -S the S of p1 (1,4); -P the N of p3 (512,2048); -V the N of p4, p5 and
+ * p7 (512); -T the N of p6 (512,2048);
  * -H vm.percpu_pagelist_high_fraction during the run (100000: tiny per-CPU
  * free lists, so that MemAvailable follows the frees; "-" leaves it alone);
- * -z shuffle the order of the cases with this seed (0: as listed).  The
- * trials run repetition by repetition, every case once per repetition.
+ * -C the caller starves the victim itself (for QEMU -icount, where the two
+ * vCPUs share one host thread and a hog's share of it is not stable): see
+ * below; -z shuffle the order of the cases with this seed (0: as listed); -L count
+ * spinlock contention by stack in every kill and mrelease trial ("# lock"
+ * lines, see lockstat_print()).  The trials run repetition by repetition,
+ * every case once per repetition.
  *
  * A case is either a group name, expanded with the -N/-S/-P/-V lists:
  *   p1  time-to-free: kill-only and process_mrelease, every N and S
@@ -24,9 +29,14 @@
  *   p5  other victims of -V MiB, kill-only and mrelease: victim=robust
  *       (starved as in p1, S=1, holding robust mutexes) and victim=holder
  *       (not starved; another process holds its mm, see below)
- *   all p1 p2 p3 p4 p5
+ *   p6  p1 and p2 (S = the first of -S) in 64 KiB mTHP and in PMD-size THP,
+ *       for every N of -T
+ *   p7  mrelease, S as p6, of victims with many threads: victim=threads and
+ *       victim=mutexes
+ *   all p1 p2 p3 p4 p5 p6 p7
  * or one explicit case, comma-separated key=value:
- *   how=kill|mrelease|munmap,n=<MiB>,s=<seconds>,vmas=<count>,victim=<kind>
+ *   how=kill|mrelease|munmap,n=<MiB>,s=<seconds>,vmas=<count>,victim=<kind>,
+ *   pg=4k|64k|2m
  *
  * One trial of how=kill or how=mrelease: a child (the victim) pinned to the
  * last CPU maps n MiB of private anonymous memory in <vmas> VMAs (one-page
@@ -40,6 +50,14 @@
  * how=mrelease, calls process_mrelease() at once.  time-to-free is the time
  * from t0 until MemAvailable has recovered by 90 % of n (polled without
  * sleeping: there are no high-resolution timers in the guest kernel).
+ * With -C, a trial with s > 0 has no hog: the victim is pinned to CPU 0,
+ * the caller's CPU, and the caller runs at SCHED_FIFO from before the kill
+ * (the fair server of CPU 0 is off too, guest/init), so that the victim
+ * cannot run while the caller polls; for how=kill the caller leaves CPU 0
+ * to it only s seconds after the kill, and polls from CPU 1 with a tick's
+ * sleep between reads (so does a kill-only trial of a victim that is not
+ * starved).  The other CPU stays idle during the call: under -icount all
+ * of the guest's instructions are the caller's.
  * how=munmap maps and populates the same layout in the caller and times
  * munmap() of it the same way, with the hog on the other CPU for s > 0 so
  * that the guest (and the host) is as busy as in the other trials.
@@ -48,7 +66,9 @@
  * munmap() call alone), rc/err of that call, ran (1: the victim was seen to
  * run while it should have been starved), overlap (1: the s seconds were up
  * before process_mrelease() returned, so the victim's own exit ran
- * alongside), rss_mib and maps (the victim's resident memory and number of
+ * alongside), rss_mib, huge_pct (the share of n that faulted in as pages of
+ * the pg size, from that size's anon_fault_alloc counter) and maps (the
+ * victim's resident memory and number of
  * VMAs just before the kill), tlb_ipis (TLB shootdown interrupts, all
  * CPUs, from the kill until the memory was back), setup_ms, calib_us (a
  * fixed loop on CPU 0 just before the kill: how much host CPU the guest got).
@@ -69,6 +89,11 @@
  *           memory comes back only when it lets go; a kernel that answers
  *           ESRCH there (every thread is past exit_mm()) gives the same
  *           time as kill-only.
+ *   threads 1,000 more threads, each with the robust list glibc registers
+ *           and nothing on it
+ *   mutexes 100 more threads, each holding a process-private robust mutex
+ *           that lives in the memory released (process_mrelease() keeps
+ *           the pages a robust list needs: this is what that costs)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -101,6 +126,17 @@
 enum how { HOW_KILL, HOW_MRELEASE, HOW_MUNMAP };
 static const char *const how_name[] = { "kill", "mrelease", "munmap" };
 
+/*
+ * The page size the memory is faulted in with: 4 KiB pages, 64 KiB mTHP or
+ * PMD-size THP, through MADV_HUGEPAGE and that size's sysfs "enabled" set
+ * to madvise (every other size to never) for the trial.
+ */
+enum pg { PG_4K, PG_64K, PG_2M };
+static const char *const pg_name[] = { "4k", "64k", "2m" };
+static const char *const pg_sysfs[] = { NULL, "hugepages-64kB", "hugepages-2048kB" };
+static const unsigned int pg_kib[] = { 4, 64, 2048 };
+#define THP_DIR "/sys/kernel/mm/transparent_hugepage/"
+
 struct victim_kind;
 
 struct tcase {
@@ -109,12 +145,13 @@ struct tcase {
 	unsigned int s;		/* seconds the victim's CPU stays taken after the kill */
 	unsigned int vmas;
 	const struct victim_kind *victim;
+	enum pg pg;
 	int failed;
 };
 
 struct row {
 	double ttf_ms, call_ms, setup_ms, calib_us;
-	long rss_mib, maps, tlb_ipis;
+	long rss_mib, maps, tlb_ipis, huge_pct;
 	int rc, err, ran, overlap;
 };
 
@@ -189,6 +226,41 @@ static int write_file(const char *path, const char *val)
 	len = write(fd, val, strlen(val));
 	close(fd);
 	return len == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/* Faults that got a huge page of @pg's size so far (its sysfs counter). */
+static long thp_faults(enum pg pg)
+{
+	char path[128], buf[64];
+
+	if (pg == PG_4K)
+		return 0;
+	snprintf(path, sizeof(path), THP_DIR "%s/stats/anon_fault_alloc", pg_sysfs[pg]);
+	if (read_file(path, buf, sizeof(buf)))
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
+/* MADV_HUGEPAGE memory faults in pages of @pg's size and no other. */
+static int thp_select(enum pg pg)
+{
+	char path[128];
+	int i, ret = 0;
+
+	for (i = PG_64K; i <= PG_2M; i++) {
+		snprintf(path, sizeof(path), THP_DIR "%s/enabled", pg_sysfs[i]);
+		if (write_file(path, i == (int)pg ? "madvise" : "never") && i == (int)pg)
+			ret = -1;
+	}
+	return ret;
+}
+
+/* % of @n MiB that came as huge pages, from two thp_faults() readings */
+static long huge_share(enum pg pg, long before, long after, unsigned int n)
+{
+	if (pg == PG_4K || before < 0 || after < 0)
+		return 0;
+	return (after - before) * (long)pg_kib[pg] * 100 / ((long)n * 1024);
 }
 
 /* voluntary + involuntary context switches of @pid */
@@ -315,11 +387,12 @@ static void *populate(void *arg)
  * 2 GiB takes seconds: this halves the set-up time of every trial).  The
  * caller ends up on @cpu again.
  */
-static int map_region(struct region *r, unsigned int n, unsigned int vmas, int cpu)
+static int map_region(struct region *r, unsigned int n, unsigned int vmas, enum pg pg, int cpu)
 {
+	const size_t align = 2 * MIB;	/* PMD size: every layout starts there */
 	struct populate_job jobs[2];
 	pthread_t helper;
-	size_t i;
+	size_t i, lead;
 	char *q;
 
 	r->pages = (size_t)n * MIB / page_size;
@@ -327,9 +400,13 @@ static int map_region(struct region *r, unsigned int n, unsigned int vmas, int c
 	r->per_vma = r->pages / vmas;
 	r->extra = r->pages % vmas;
 	r->span = (r->pages + vmas) * page_size;
-	r->start = mmap(NULL, r->span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (r->start == MAP_FAILED)
+	q = mmap(NULL, r->span + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (q == MAP_FAILED)
 		return -1;
+	lead = (align - (uintptr_t)q % align) % align;
+	r->start = q + lead;
+	if ((lead && munmap(q, lead)) || munmap(r->start + r->span, align - lead))
+		goto fail;
 	for (i = 0; i < vmas; i++) {
 		size_t len = (r->per_vma + (i < r->extra)) * page_size;
 
@@ -340,9 +417,13 @@ static int map_region(struct region *r, unsigned int n, unsigned int vmas, int c
 			goto fail;
 	}
 	/* a hog forked later must not share these pages */
-	for (i = 0; i < vmas; i++)
-		if (madvise(vma_addr(r, i), (r->per_vma + (i < r->extra)) * page_size, MADV_DONTFORK))
+	for (i = 0; i < vmas; i++) {
+		size_t len = (r->per_vma + (i < r->extra)) * page_size;
+
+		if (madvise(vma_addr(r, i), len, MADV_DONTFORK) ||
+		    (pg != PG_4K && madvise(vma_addr(r, i), len, MADV_HUGEPAGE)))
 			goto fail;
+	}
 	jobs[0] = (struct populate_job){ r, 0, r->pages / 2, cpu, 0 };
 	jobs[1] = (struct populate_job){ r, r->pages / 2, r->pages, cpu ? 0 : ncpus - 1, 0 };
 	if (pthread_create(&helper, NULL, populate, &jobs[1]))
@@ -394,6 +475,67 @@ static int setup_robust(struct region *r)
 	    pthread_mutex_init(m, &a) || pthread_mutex_lock(m))
 		return -1;
 	return 0;
+}
+
+struct victim_thread {
+	pthread_barrier_t *ready;
+	pthread_mutex_t *held;	/* locked by the thread, or NULL */
+};
+
+static void *victim_thread(void *arg)
+{
+	struct victim_thread *t = arg;
+
+	if (t->held && pthread_mutex_lock(t->held))
+		_exit(1);
+	pthread_barrier_wait(t->ready);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/*
+ * @count more threads (64 KiB stacks), each with the robust list glibc
+ * registers for every thread; with @mutexes each holds a process-private
+ * robust mutex of its own, one every count-th of the memory released.
+ * Returns once they all run (and hold theirs).
+ */
+static int start_threads(struct region *r, int count, bool mutexes)
+{
+	static pthread_barrier_t ready;
+	struct victim_thread *t = calloc(count, sizeof(*t));
+	pthread_mutexattr_t ma;
+	pthread_attr_t ta;
+	pthread_t th;
+	int i;
+
+	if (!t || pthread_barrier_init(&ready, NULL, count + 1) || pthread_attr_init(&ta) ||
+	    pthread_attr_setstacksize(&ta, 64 << 10) || pthread_mutexattr_init(&ma) ||
+	    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST))
+		return -1;
+	for (i = 0; i < count; i++) {
+		t[i].ready = &ready;
+		if (mutexes) {
+			t[i].held = (pthread_mutex_t *)(vma_addr(r, 0) +
+							(r->per_vma / count) * i * page_size);
+			if (pthread_mutex_init(t[i].held, &ma))
+				return -1;
+		}
+		if (pthread_create(&th, &ta, victim_thread, &t[i]))
+			return -1;
+	}
+	pthread_barrier_wait(&ready);
+	return 0;
+}
+
+static int setup_threads(struct region *r)
+{
+	return start_threads(r, 1000, false);
+}
+
+static int setup_mutexes(struct region *r)
+{
+	return start_threads(r, 100, true);
 }
 
 static int setup_holder(struct region *r)
@@ -501,6 +643,8 @@ static const struct victim_kind victim_kinds[] = {
 	{ "plain", setup_plain, NULL, false },
 	{ "robust", setup_robust, NULL, false },
 	{ "holder", setup_holder, start_holder, true },
+	{ "threads", setup_threads, NULL, false },
+	{ "mutexes", setup_mutexes, NULL, false },
 };
 
 static int hog_main(void *unused, int ready_fd)
@@ -546,6 +690,105 @@ static double calibrate(void)
 	return (double)(now_ns() - t) / 1e3;
 }
 
+/*
+ * -L: spinlock contention, counted by the stack that met it, from the kill
+ * until the memory is back.  Two events feed a hist trigger each, keyed on
+ * the stack and paused outside that window: lock:contention_begin, the
+ * kernel's own, and a kprobe event on the spinlock slow path.  Every
+ * contended spin_lock() enters the slow path; contention_begin fires only
+ * once a waiter queues behind another one, and with two CPUs the only
+ * waiter spins on the pending bit instead.
+ */
+#define TRACEFS "/sys/kernel/tracing/"
+#define HIST_SPEC "hist:keys=common_stacktrace:vals=hitcount:sort=hitcount.descending:size=4096"
+static const char *const lock_event[] = { "mrb/spin_slowpath", "lock/contention_begin" };
+static const char *const lock_event_name[] = { "slowpath", "begin" };
+static int lockstat;
+static int caller_starves;	/* -C */
+
+static int hist_cmd(int e, const char *modifier)
+{
+	char path[128], cmd[256];
+
+	snprintf(path, sizeof(path), TRACEFS "events/%s/trigger", lock_event[e]);
+	snprintf(cmd, sizeof(cmd), HIST_SPEC "%s", modifier);
+	return write_file(path, cmd);
+}
+
+static int lockstat_setup(void)
+{
+	/*
+	 * An optimized (jump) kprobe calls its handler from a trampoline that
+	 * the unwinder cannot walk through: every stack would end there.
+	 */
+	write_file("/proc/sys/debug/kprobes-optimization", "0");
+	if (write_file(TRACEFS "kprobe_events", "p:mrb/spin_slowpath queued_spin_lock_slowpath") &&
+	    write_file(TRACEFS "kprobe_events", "p:mrb/spin_slowpath native_queued_spin_lock_slowpath"))
+		return -1;
+	return hist_cmd(0, ":pause") || hist_cmd(1, ":pause") ? -1 : 0;
+}
+
+static void lockstat_window(bool open)
+{
+	int e;
+
+	for (e = 0; e < 2; e++) {
+		if (open)
+			hist_cmd(e, ":clear");
+		hist_cmd(e, open ? ":cont" : ":pause");
+	}
+}
+
+/*
+ * Print each event's histogram as "# lock" lines: one per stack, its count
+ * and its frames (innermost first, offsets dropped), then the totals.
+ */
+static void lockstat_print(const char *desc, int rep)
+{
+	static char buf[1 << 20];
+	char path[128], stack[2048], *line, *save, *p;
+	long count, hits = -1, dropped = -1;
+	size_t len;
+	ssize_t got;
+	int e, fd;
+
+	for (e = 0; e < 2; e++) {
+		snprintf(path, sizeof(path), TRACEFS "events/%s/hist", lock_event[e]);
+		fd = open(path, O_RDONLY);
+		len = 0;
+		while (fd >= 0 && len < sizeof(buf) - 1 &&
+		       (got = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+			len += got;
+		if (fd >= 0)
+			close(fd);
+		buf[len] = 0;
+		stack[0] = 0;
+		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			while (*line == ' ' || *line == '\t')
+				line++;
+			if (!strncmp(line, "{ ", 2)) {
+				stack[0] = 0;
+			} else if (sscanf(line, "} hitcount: %ld", &count) == 1) {
+				printf("# lock ev=%s %s rep=%d count=%ld stack=%s\n",
+				       lock_event_name[e], desc, rep, count, stack[0] ? stack : "?");
+			} else if (sscanf(line, "Hits: %ld", &hits) == 1 ||
+				   sscanf(line, "Dropped: %ld", &dropped) == 1) {
+				continue;
+			} else if (*line && *line != '#' && strncmp(line, "Totals:", 7) &&
+				   strncmp(line, "Entries:", 8)) {
+				p = strchr(line, '+');
+				if (p)
+					*p = 0;
+				if (strlen(stack) + strlen(line) + 2 < sizeof(stack))
+					snprintf(stack + strlen(stack), sizeof(stack) - strlen(stack), "%s%s",
+						 stack[0] ? "<" : "", line);
+			}
+		}
+		printf("# lock ev=%s %s rep=%d total=%ld dropped=%ld\n",
+		       lock_event_name[e], desc, rep, hits, dropped);
+	}
+}
+
 /* Poll MemAvailable until it reaches @target kB or @limit ns pass. */
 static int64_t wait_for_memory(long target, int64_t from, int64_t limit)
 {
@@ -562,16 +805,52 @@ static int64_t wait_for_memory(long target, int64_t from, int64_t limit)
 	}
 }
 
+/* The same, sleeping a millisecond (a tick: no hrtimers) between reads. */
+static int64_t sleep_for_memory(long target, int64_t from, int64_t limit)
+{
+	int64_t t;
+
+	for (;;) {
+		long m = mem_available_kb();
+
+		t = now_ns();
+		if (m >= target)
+			return t;
+		if (m < 0 || t - from > limit)
+			return -1;
+		usleep(1000);
+	}
+}
+
+/* -C: the caller at SCHED_FIFO (on), or back to SCHED_OTHER (off) */
+static void caller_fifo(bool on)
+{
+	struct sched_param sp = { .sched_priority = on ? 50 : 0 };
+
+	if (sched_setscheduler(0, on ? SCHED_FIFO : SCHED_OTHER, &sp))
+		perror("sched_setscheduler");
+}
+
 static int run_victim_trial(struct tcase *c, struct row *r)
 {
 	int ready[2], pidfd = -1, ret = -1;
 	pid_t victim, hog = -1, helper = 0;
 	int64_t t0, t1, t2, tf, ts;
-	long before, target, sw0 = 0;
+	long before, target, sw0 = 0, hp0;
+	/* -C: the caller starves the victim itself, on the caller's CPU */
+	bool solo = caller_starves && c->s;
+	int vcpu = solo ? 0 : victim_cpu;
 	char ch;
 
 	if (pipe(ready))
 		return -1;
+	if (thp_select(c->pg)) {
+		fprintf(stderr, "cannot select %s pages in " THP_DIR "\n", pg_name[c->pg]);
+		close(ready[0]);
+		close(ready[1]);
+		return -1;
+	}
+	hp0 = thp_faults(c->pg);
 	ts = now_ns();
 	victim = fork();
 	if (victim < 0)
@@ -580,8 +859,8 @@ static int run_victim_trial(struct tcase *c, struct row *r)
 		struct region reg;
 
 		close(ready[0]);
-		pin_to(victim_cpu);
-		if (map_region(&reg, c->n, c->vmas, victim_cpu) || c->victim->setup(&reg))
+		pin_to(vcpu);
+		if (map_region(&reg, c->n, c->vmas, c->pg, vcpu) || c->victim->setup(&reg))
 			_exit(1);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(1);
@@ -594,6 +873,7 @@ static int run_victim_trial(struct tcase *c, struct row *r)
 		goto out;
 	}
 	r->setup_ms = ms_between(ts, now_ns());
+	r->huge_pct = huge_share(c->pg, hp0, thp_faults(c->pg), c->n);
 	pidfd = pidfd_open(victim, 0);
 	if (pidfd < 0) {
 		perror("pidfd_open");
@@ -608,20 +888,25 @@ static int run_victim_trial(struct tcase *c, struct row *r)
 			goto out;
 		}
 	}
-	if (c->s) {
+	if (c->s && !solo) {
 		hog = start_hog();
 		if (hog < 0) {
 			fprintf(stderr, "cannot start the SCHED_FIFO hog\n");
 			goto out;
 		}
-		sw0 = ctxt_switches(victim);
 	}
+	if (solo)
+		caller_fifo(true);
+	if (c->s)
+		sw0 = ctxt_switches(victim);
 
 	r->calib_us = calibrate();
 	r->tlb_ipis = tlb_shootdowns();
 	before = mem_available_kb();
 	target = before + (long)c->n * 1024 * 9 / 10;
-	if (c->s)
+	if (lockstat)
+		lockstat_window(true);
+	if (c->s && !solo)
 		*hog_deadline = now_ns() + (int64_t)c->s * 1000000000;
 	t0 = now_ns();
 	if (helper)
@@ -647,9 +932,27 @@ static int run_victim_trial(struct tcase *c, struct row *r)
 		t2 = now_ns();
 		r->call_ms = ms_between(t1, t2);
 		/* the victim's CPU was given back before the call returned */
-		r->overlap = c->s && t2 > *hog_deadline;
+		r->overlap = c->s && !solo && t2 > *hog_deadline;
 	}
-	tf = wait_for_memory(target, t0, ((int64_t)c->s + HOLD_S + 120) * 1000000000);
+	if (solo && c->how == HOW_KILL) {
+		/* S s on the victim's CPU, then leave it to the victim */
+		tf = wait_for_memory(target, t0, (int64_t)c->s * 1000000000);
+		if (tf < 0) {
+			caller_fifo(false);
+			pin_to(victim_cpu);
+			tf = sleep_for_memory(target, t0, ((int64_t)c->s + 120) * 1000000000);
+		}
+	} else if (caller_starves && c->how == HOW_KILL) {
+		/*
+		 * Another CPU frees the memory (victim=holder): under -icount
+		 * a busy caller on CPU 0 left CPU 1 no time at all for it.
+		 */
+		tf = sleep_for_memory(target, t0, ((int64_t)c->s + HOLD_S + 120) * 1000000000);
+	} else {
+		tf = wait_for_memory(target, t0, ((int64_t)c->s + HOLD_S + 120) * 1000000000);
+	}
+	if (lockstat)
+		lockstat_window(false);
 	if (tf < 0) {
 		fprintf(stderr, "MemAvailable did not recover by %u MiB\n", c->n * 9 / 10);
 		goto out;
@@ -660,11 +963,15 @@ static int run_victim_trial(struct tcase *c, struct row *r)
 		/* did the victim run while its CPU was taken? */
 		if (c->how == HOW_KILL)
 			r->ran = r->ttf_ms < c->s * 1000.0;
-		else if (tf < *hog_deadline)
+		else if (solo || tf < *hog_deadline)
 			r->ran = ctxt_switches(victim) != sw0;
 	}
 	ret = 0;
 out:
+	if (solo) {
+		caller_fifo(false);
+		pin_to(0);
+	}
 	stop_hog(hog);
 	if (helper > 0) {
 		*release_at = 0;
@@ -683,23 +990,31 @@ static int run_munmap_trial(struct tcase *c, struct row *r)
 	int64_t t0, t1, tf, ts;
 	pid_t hog = -1;
 	struct region reg;
-	long before;
+	long before, hp0;
 	int ret = -1;
 
+	if (thp_select(c->pg)) {
+		fprintf(stderr, "cannot select %s pages in " THP_DIR "\n", pg_name[c->pg]);
+		return -1;
+	}
+	hp0 = thp_faults(c->pg);
 	ts = now_ns();
-	if (map_region(&reg, c->n, c->vmas, 0)) {
+	if (map_region(&reg, c->n, c->vmas, c->pg, 0)) {
 		perror("map_region");
 		return -1;
 	}
 	r->setup_ms = ms_between(ts, now_ns());
+	r->huge_pct = huge_share(c->pg, hp0, thp_faults(c->pg), c->n);
 	r->rss_mib = resident_mib(getpid());
 	r->maps = count_maps(getpid());
-	if (c->s) {
+	if (c->s && !caller_starves) {
 		/* the same load on the other CPU as in the kill/mrelease trials */
 		hog = start_hog();
 		if (hog < 0)
 			goto out;
 	}
+	if (c->s && caller_starves)
+		caller_fifo(true);	/* as the -C mrelease trials */
 	r->calib_us = calibrate();
 	r->tlb_ipis = tlb_shootdowns();
 	before = mem_available_kb();
@@ -715,6 +1030,8 @@ static int run_munmap_trial(struct tcase *c, struct row *r)
 	r->tlb_ipis = tlb_shootdowns() - r->tlb_ipis;
 	ret = 0;
 out:
+	if (c->s && caller_starves)
+		caller_fifo(false);
 	stop_hog(hog);
 	if (ret)
 		munmap(reg.start, reg.span);
@@ -723,26 +1040,33 @@ out:
 
 static void print_case(const struct tcase *c, char *buf, size_t size)
 {
-	snprintf(buf, size, "how=%s n=%u s=%u vmas=%u victim=%s",
-		 how_name[c->how], c->n, c->s, c->vmas, c->victim->name);
+	snprintf(buf, size, "how=%s n=%u s=%u vmas=%u victim=%s pg=%s",
+		 how_name[c->how], c->n, c->s, c->vmas, c->victim->name, pg_name[c->pg]);
 }
 
-static void add_case(enum how how, unsigned int n, unsigned int s, unsigned int vmas,
-		     const struct victim_kind *victim)
+static void add_case_pg(enum how how, unsigned int n, unsigned int s, unsigned int vmas,
+			const struct victim_kind *victim, enum pg pg)
 {
 	struct tcase *c;
 	int i;
 
 	for (i = 0; i < ncases; i++) {
 		c = &cases[i];
-		if (c->how == how && c->n == n && c->s == s && c->vmas == vmas && c->victim == victim)
+		if (c->how == how && c->n == n && c->s == s && c->vmas == vmas && c->victim == victim &&
+		    c->pg == pg)
 			return;
 	}
 	if (ncases == MAX_CASES) {
 		fprintf(stderr, "too many cases\n");
 		exit(2);
 	}
-	cases[ncases++] = (struct tcase){ how, n, s, vmas, victim, 0 };
+	cases[ncases++] = (struct tcase){ how, n, s, vmas, victim, pg, 0 };
+}
+
+static void add_case(enum how how, unsigned int n, unsigned int s, unsigned int vmas,
+		     const struct victim_kind *victim)
+{
+	add_case_pg(how, n, s, vmas, victim, PG_4K);
 }
 
 static int parse_list(const char *arg, unsigned int *v, int max)
@@ -761,7 +1085,7 @@ static int parse_case(const char *arg)
 	char *copy = strdup(arg), *tok, *save, *val;
 	unsigned int n = 0, s = 1, vmas = 1, i;
 	const struct victim_kind *victim = &victim_kinds[0];
-	int how = -1, ok = 1;
+	int how = -1, ok = 1, pg = PG_4K;
 
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		val = strchr(tok, '=');
@@ -780,6 +1104,12 @@ static int parse_case(const char *arg)
 			s = strtoul(val, NULL, 0);
 		} else if (!strcmp(tok, "vmas")) {
 			vmas = strtoul(val, NULL, 0);
+		} else if (!strcmp(tok, "pg")) {
+			pg = -1;
+			for (i = 0; i < 3; i++)
+				if (!strcmp(val, pg_name[i]))
+					pg = i;
+			ok &= pg >= 0;
 		} else if (!strcmp(tok, "victim")) {
 			victim = NULL;
 			for (i = 0; i < sizeof(victim_kinds) / sizeof(victim_kinds[0]); i++)
@@ -793,7 +1123,7 @@ static int parse_case(const char *arg)
 	free(copy);
 	if (!ok || how < 0 || !n || !vmas)
 		return -1;
-	add_case(how, n, s, vmas, victim);
+	add_case_pg(how, n, s, vmas, victim, pg);
 	return 0;
 }
 
@@ -830,27 +1160,31 @@ static void header(void)
 int main(int argc, char **argv)
 {
 	unsigned int ns[16] = { 256, 512, 1024, 2048 }, ss[16] = { 1, 4 };
-	unsigned int p3ns[16] = { 512, 2048 }, p4n = 512;
-	int nn = 4, nss = 2, np3 = 2, reps = 5, opt, i, j, k, fails = 0;
-	char pcp_saved[64] = "", rt_saved[64] = "", desc[160], fs[96];
+	unsigned int p3ns[16] = { 512, 2048 }, p4n = 512, thpns[16] = { 512, 2048 };
+	int nn = 4, nss = 2, np3 = 2, nthp = 2, reps = 5, opt, i, j, k, fails = 0;
+	char pcp_saved[64] = "", rt_saved[64] = "", desc[160], fs[96], thp_saved[3][64] = { "" };
 	const struct victim_kind *plain = &victim_kinds[0], *robust = &victim_kinds[1];
-	const struct victim_kind *holder = &victim_kinds[2];
+	const struct victim_kind *holder = &victim_kinds[2], *threads = &victim_kinds[3];
+	const struct victim_kind *mutexes = &victim_kinds[4];
 	static const unsigned int splits[] = { 100, 10000 };
 	const char *pcp_fraction = "100000";
 	unsigned int seed = 0;
 	int64_t start = now_ns();
 
-	while ((opt = getopt(argc, argv, "r:N:S:P:V:H:z:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:N:S:P:V:T:H:z:LC")) != -1) {
 		switch (opt) {
 		case 'r': reps = atoi(optarg); break;
 		case 'N': nn = parse_list(optarg, ns, 16); break;
 		case 'S': nss = parse_list(optarg, ss, 16); break;
 		case 'P': np3 = parse_list(optarg, p3ns, 16); break;
 		case 'V': p4n = strtoul(optarg, NULL, 0); break;
+		case 'T': nthp = parse_list(optarg, thpns, 16); break;
+		case 'L': lockstat = 1; break;
+		case 'C': caller_starves = 1; break;
 		case 'H': pcp_fraction = optarg; break;
 		case 'z': seed = strtoul(optarg, NULL, 0); break;
 		default:
-			fprintf(stderr, "usage: %s [-r reps] [-N MiB,..] [-S s,..] [-P MiB,..] [-V MiB] [-H pcp fraction|-] [-z seed] case...\n",
+			fprintf(stderr, "usage: %s [-r reps] [-N MiB,..] [-S s,..] [-P MiB,..] [-V MiB] [-T MiB,..] [-H pcp fraction|-] [-z seed] [-L] [-C] case...\n",
 				argv[0]);
 			return 2;
 		}
@@ -885,8 +1219,20 @@ int main(int argc, char **argv)
 			add_case(HOW_KILL, p4n, 0, 1, holder);
 			add_case(HOW_MRELEASE, p4n, 0, 1, holder);
 		}
+		if (all || !strcmp(a, "p6"))
+			for (j = 0; j < nthp; j++)
+				for (k = PG_64K; k <= PG_2M; k++) {
+					add_case_pg(HOW_KILL, thpns[j], ss[0], 1, plain, k);
+					add_case_pg(HOW_MRELEASE, thpns[j], ss[0], 1, plain, k);
+					add_case_pg(HOW_MUNMAP, thpns[j], ss[0], 1, plain, k);
+				}
+		if (all || !strcmp(a, "p7")) {
+			add_case(HOW_MRELEASE, p4n, 1, 1, threads);
+			add_case(HOW_MRELEASE, p4n, 1, 1, mutexes);
+		}
 		if (!all && strcmp(a, "p1") && strcmp(a, "p2") && strcmp(a, "p3") &&
-		    strcmp(a, "p4") && strcmp(a, "p5") && parse_case(a)) {
+		    strcmp(a, "p4") && strcmp(a, "p5") && strcmp(a, "p6") && strcmp(a, "p7") &&
+		    parse_case(a)) {
 			fprintf(stderr, "bad case '%s'\n", a);
 			return 2;
 		}
@@ -931,13 +1277,27 @@ int main(int argc, char **argv)
 	/* let the hog own its CPU: no RT throttling */
 	read_file("/proc/sys/kernel/sched_rt_runtime_us", rt_saved, sizeof(rt_saved));
 	write_file("/proc/sys/kernel/sched_rt_runtime_us", "-1");
+	for (i = PG_64K; i <= PG_2M; i++) {
+		snprintf(fs, sizeof(fs), THP_DIR "%s/enabled", pg_sysfs[i]);
+		read_file(fs, thp_saved[i], sizeof(thp_saved[i]));
+	}
 	header();
+	if (lockstat && lockstat_setup()) {
+		printf("# WARNING: -L: no hist triggers or kprobe events in this kernel: no lock counts\n");
+		lockstat = 0;
+	}
+	printf("# info lockstat=%d\n", lockstat);
 	if (!read_file("/proc/sys/vm/percpu_pagelist_high_fraction", desc, sizeof(desc)))
 		printf("# info percpu_pagelist_high_fraction=%s\n", desc);
-	snprintf(fs, sizeof(fs), "/sys/kernel/debug/sched/fair_server/cpu%d/runtime", victim_cpu);
-	if (!read_file(fs, desc, sizeof(desc)) && strcmp(desc, "0"))
-		printf("# WARNING: the fair server of CPU %d is on (%s ns): the victim is not fully starved\n",
-		       victim_cpu, desc);
+	for (i = 0; i < ncpus; i++) {
+		if (i != victim_cpu && !(caller_starves && i == 0))
+			continue;
+		snprintf(fs, sizeof(fs), "/sys/kernel/debug/sched/fair_server/cpu%d/runtime", i);
+		if (!read_file(fs, desc, sizeof(desc)) && strcmp(desc, "0"))
+			printf("# WARNING: the fair server of CPU %d is on (%s ns): the victim is not fully starved\n",
+			       i, desc);
+	}
+	printf("# info caller_starves=%d\n", caller_starves);
 	errno = 0;
 	if (process_mrelease(-1, 0) == 0 || errno == ENOSYS)
 		printf("# WARNING: process_mrelease(-1, 0) did not fail with EBADF (errno %d)\n", errno);
@@ -953,10 +1313,12 @@ int main(int argc, char **argv)
 
 			ret = c->how == HOW_MUNMAP ? run_munmap_trial(c, &r) : run_victim_trial(c, &r);
 			print_case(c, desc, sizeof(desc));
-			printf("# row %s rep=%d ok=%d ttf_ms=%.3f call_ms=%.3f rc=%d err=%s ran=%d overlap=%d rss_mib=%ld maps=%ld tlb_ipis=%ld setup_ms=%.1f calib_us=%.1f trial_ms=%.1f\n",
+			printf("# row %s rep=%d ok=%d ttf_ms=%.3f call_ms=%.3f rc=%d err=%s ran=%d overlap=%d rss_mib=%ld huge_pct=%ld maps=%ld tlb_ipis=%ld setup_ms=%.1f calib_us=%.1f trial_ms=%.1f\n",
 			       desc, k + 1, ret == 0, r.ttf_ms, r.call_ms, r.rc,
-			       r.err ? strerrorname_np(r.err) : "0", r.ran, r.overlap, r.rss_mib,
+			       r.err ? strerrorname_np(r.err) : "0", r.ran, r.overlap, r.rss_mib, r.huge_pct,
 			       r.maps, r.tlb_ipis, r.setup_ms, r.calib_us, ms_between(t, now_ns()));
+			if (lockstat && c->how != HOW_MUNMAP && !ret)
+				lockstat_print(desc, k + 1);
 			if (ret || r.rc)
 				c->failed++;
 		}
@@ -971,6 +1333,15 @@ int main(int argc, char **argv)
 		write_file("/proc/sys/vm/percpu_pagelist_high_fraction", pcp_saved);
 	if (rt_saved[0])
 		write_file("/proc/sys/kernel/sched_rt_runtime_us", rt_saved);
+	for (i = PG_64K; i <= PG_2M; i++) {
+		char *sel = strchr(thp_saved[i], '['), *end = sel ? strchr(sel, ']') : NULL;
+
+		if (!end)
+			continue;
+		*end = 0;
+		snprintf(fs, sizeof(fs), THP_DIR "%s/enabled", pg_sysfs[i]);
+		write_file(fs, sel + 1);
+	}
 	printf("# info guest_seconds=%.1f\n", ms_between(start, now_ns()) / 1000);
 	return fails ? 1 : 0;
 }
