@@ -789,8 +789,12 @@ static void lockstat_print(const char *desc, int rep)
 	}
 }
 
-/* Poll MemAvailable until it reaches @target kB or @limit ns pass. */
-static int64_t wait_for_memory(long target, int64_t from, int64_t limit)
+/*
+ * Poll MemAvailable until it reaches @target kB or @limit ns pass, without
+ * sleeping, or with a millisecond's sleep (a tick: no hrtimers) between
+ * reads.
+ */
+static int64_t poll_for_memory(long target, int64_t from, int64_t limit, bool sleep)
 {
 	int64_t t;
 
@@ -802,24 +806,19 @@ static int64_t wait_for_memory(long target, int64_t from, int64_t limit)
 			return t;
 		if (m < 0 || t - from > limit)
 			return -1;
+		if (sleep)
+			usleep(1000);
 	}
 }
 
-/* The same, sleeping a millisecond (a tick: no hrtimers) between reads. */
+static int64_t wait_for_memory(long target, int64_t from, int64_t limit)
+{
+	return poll_for_memory(target, from, limit, false);
+}
+
 static int64_t sleep_for_memory(long target, int64_t from, int64_t limit)
 {
-	int64_t t;
-
-	for (;;) {
-		long m = mem_available_kb();
-
-		t = now_ns();
-		if (m >= target)
-			return t;
-		if (m < 0 || t - from > limit)
-			return -1;
-		usleep(1000);
-	}
+	return poll_for_memory(target, from, limit, true);
 }
 
 /* -C: the caller at SCHED_FIFO (on), or back to SCHED_OTHER (off) */
