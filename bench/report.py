@@ -526,7 +526,7 @@ for f in figs:
 if n_cmp:
     pdate = [l.split("=", 1)[1].strip() for l in open(os.path.join(out, "previous", "run-info.txt"))
              if l.startswith("date=")]
-    criterion("[icount] every ratio within 2 % of the run before (%s)" % (pdate[0] if pdate else "?"), ok,
+    criterion("[icount] every ratio within 2 %% of the run before (%s)" % (pdate[0] if pdate else "?"), ok,
               ("outside: " + "; ".join(det[:12]) if det else "%d ratios compared, largest difference %.2f %%" %
                (n_cmp, 100 * worst)))
 else:
