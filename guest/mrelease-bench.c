@@ -54,9 +54,9 @@
  * the caller's CPU, and the caller runs at SCHED_FIFO from before the kill
  * (the fair server of CPU 0 is off too, guest/init), so that the victim
  * cannot run while the caller polls; for how=kill the caller leaves CPU 0
- * to it only s seconds after the kill, and polls from CPU 1 with a tick's
- * sleep between reads (so does a kill-only trial of a victim that is not
- * starved).  The other CPU stays idle during the call: under -icount all
+ * to it only s seconds after the kill, and waits on CPU 1 until the
+ * victim has exited (a kill-only trial of a victim that is not starved
+ * polls with a tick's sleep between reads).  The other CPU stays idle during the call: under -icount all
  * of the guest's instructions are the caller's.
  * how=munmap maps and populates the same layout in the caller and times
  * munmap() of it the same way, with the hog on the other CPU for s > 0 so
@@ -934,12 +934,21 @@ static int run_victim_trial(struct tcase *c, struct row *r)
 		r->overlap = c->s && !solo && t2 > *hog_deadline;
 	}
 	if (solo && c->how == HOW_KILL) {
-		/* S s on the victim's CPU, then leave it to the victim */
+		/*
+		 * S s on the victim's CPU, then leave it to the victim and
+		 * sleep until it has exited (its memory is back by then), so
+		 * that CPU 1 stays idle while it exits: under -icount a
+		 * caller polling there, even a tick apart, made the exit of
+		 * 2 GiB take 3036 ms in one run and 3189 ms in another.
+		 */
 		tf = wait_for_memory(target, t0, (int64_t)c->s * 1000000000);
 		if (tf < 0) {
+			struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
 			caller_fifo(false);
 			pin_to(victim_cpu);
-			tf = sleep_for_memory(target, t0, ((int64_t)c->s + 120) * 1000000000);
+			poll(&pfd, 1, 120000);
+			tf = wait_for_memory(target, t0, ((int64_t)c->s + 120) * 1000000000);
 		}
 	} else if (caller_starves && c->how == HOW_KILL) {
 		/*
@@ -1161,7 +1170,8 @@ int main(int argc, char **argv)
 	unsigned int ns[16] = { 256, 512, 1024, 2048 }, ss[16] = { 1, 4 };
 	unsigned int p3ns[16] = { 512, 2048 }, p4n = 512, thpns[16] = { 512, 2048 };
 	int nn = 4, nss = 2, np3 = 2, nthp = 2, reps = 5, opt, i, j, k, fails = 0;
-	char pcp_saved[64] = "", rt_saved[64] = "", desc[160], fs[96], thp_saved[3][64] = { "" };
+	char pcp_saved[64] = "", rt_saved[64] = "", cp_saved[64] = "", desc[160], fs[96];
+	char thp_saved[3][64] = { "" };
 	const struct victim_kind *plain = &victim_kinds[0], *robust = &victim_kinds[1];
 	const struct victim_kind *holder = &victim_kinds[2], *threads = &victim_kinds[3];
 	const struct victim_kind *mutexes = &victim_kinds[4];
@@ -1273,6 +1283,12 @@ int main(int argc, char **argv)
 	read_file("/proc/sys/vm/percpu_pagelist_high_fraction", pcp_saved, sizeof(pcp_saved));
 	if (strcmp(pcp_fraction, "-"))
 		write_file("/proc/sys/vm/percpu_pagelist_high_fraction", pcp_fraction);
+	/*
+	 * No proactive compaction: kcompactd moving pages on the other CPU
+	 * in the middle of a trial is not what is measured.
+	 */
+	read_file("/proc/sys/vm/compaction_proactiveness", cp_saved, sizeof(cp_saved));
+	write_file("/proc/sys/vm/compaction_proactiveness", "0");
 	/* let the hog own its CPU: no RT throttling */
 	read_file("/proc/sys/kernel/sched_rt_runtime_us", rt_saved, sizeof(rt_saved));
 	write_file("/proc/sys/kernel/sched_rt_runtime_us", "-1");
@@ -1332,6 +1348,8 @@ int main(int argc, char **argv)
 		write_file("/proc/sys/vm/percpu_pagelist_high_fraction", pcp_saved);
 	if (rt_saved[0])
 		write_file("/proc/sys/kernel/sched_rt_runtime_us", rt_saved);
+	if (cp_saved[0])
+		write_file("/proc/sys/vm/compaction_proactiveness", cp_saved);
 	for (i = PG_64K; i <= PG_2M; i++) {
 		char *sel = strchr(thp_saved[i], '['), *end = sel ? strchr(sel, ']') : NULL;
 
