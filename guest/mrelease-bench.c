@@ -55,8 +55,8 @@
  * (the fair server of CPU 0 is off too, guest/init), so that the victim
  * cannot run while the caller polls; for how=kill the caller leaves CPU 0
  * to it only s seconds after the kill, and waits on CPU 1 until the
- * victim has exited (a kill-only trial of a victim that is not starved
- * polls with a tick's sleep between reads).  The other CPU stays idle during the call: under -icount all
+ * victim has exited (a trial of a victim that is not starved polls with
+ * a tick's sleep between reads).  The other CPU stays idle during the call: under -icount all
  * of the guest's instructions are the caller's.
  * how=munmap maps and populates the same layout in the caller and times
  * munmap() of it the same way, with the hog on the other CPU for s > 0 so
@@ -950,10 +950,11 @@ static int run_victim_trial(struct tcase *c, struct row *r)
 			poll(&pfd, 1, 120000);
 			tf = wait_for_memory(target, t0, ((int64_t)c->s + 120) * 1000000000);
 		}
-	} else if (caller_starves && c->how == HOW_KILL) {
+	} else if (caller_starves) {
 		/*
-		 * Another CPU frees the memory (victim=holder): under -icount
-		 * a busy caller on CPU 0 left CPU 1 no time at all for it.
+		 * A victim that is not starved (victim=holder): when the call
+		 * did not release the memory, CPU 1 frees it, and under
+		 * -icount a busy caller on CPU 0 left it no time at all.
 		 */
 		tf = sleep_for_memory(target, t0, ((int64_t)c->s + HOLD_S + 120) * 1000000000);
 	} else {
