@@ -30,12 +30,14 @@ def parse(path):
             info.update(kv)
             continue
         for k in ("n", "s", "vmas", "rep", "ok", "rc", "ran", "overlap", "rss_mib", "huge_pct", "maps", "tlb_ipis",
-                  "count", "total", "dropped"):
+                  "count", "total", "dropped", "swap_kb", "swap_left_kb"):
             if k in kv or m.group(1) == "row":
                 kv[k] = int(kv.get(k, 0))
-        for k in ("ttf_ms", "call_ms", "setup_ms", "calib_us", "trial_ms"):
+        for k in ("ttf_ms", "call_ms", "setup_ms", "calib_us", "trial_ms", "swap_ms"):
             kv[k] = float(kv.get(k, 0))
         kv.setdefault("pg", "4k")
+        if m.group(1) == "row" and "swap_left_kb" not in line:
+            kv["swap_left_kb"] = -1
         (locks if m.group(1) == "lock" else rows).append(kv)
     return rows, info, locks
 
@@ -89,6 +91,15 @@ def samples(k, how, n, s, vmas=1, victim="plain", pg="4k", metric="ttf", src=Non
             v.append(r["call_ms"])
         elif metric == "huge":
             v.append(r["huge_pct"])
+        elif metric == "swapms":
+            v.append(r["swap_ms"])
+        elif metric == "swapmibps":
+            if r["swap_ms"] > 0:
+                v.append(r["swap_kb"] / 1024 / (r["swap_ms"] / 1000))
+        elif metric == "swapmib":
+            v.append(r["swap_kb"] / 1024)
+        elif metric == "swapleft":
+            v.append(r["swap_left_kb"])
     return v
 
 def stat(v):
@@ -259,6 +270,28 @@ for c in cases:
         fig("other", "process_mrelease ESRCH, victim=holder N=%d (the victim had exited)" % c[1], "trials",
             errs, ratio=False, kind="value")
 
+# victim=swapped: half of it in zram swap; how fast its swap comes back
+for c in cases:
+    if c[4] != "swapped" or c[0] == "munmap":
+        continue
+    fig("swap", "%s victim=swapped N=%d S=%d: swap the victim held" % (HOWNAME[c[0]], c[1], c[2]), "MiB",
+        {k: stat(samples(k, *c, metric="swapmib")) for k in KERNELS})
+    fig("swap", "%s victim=swapped N=%d S=%d: kill until SwapFree is back" % (HOWNAME[c[0]], c[1], c[2]), "ms",
+        {k: stat(samples(k, *c, metric="swapms")) for k in KERNELS})
+    fig("swap", "%s victim=swapped N=%d S=%d: swap freed per second" % (HOWNAME[c[0]], c[1], c[2]), "MiB/s",
+        {k: stat(samples(k, *c, metric="swapmibps")) for k in KERNELS})
+    if c[0] == "mrelease":
+        fig("swap", "process_mrelease victim=swapped N=%d S=%d: VmSwap left when the call returned" % (c[1], c[2]),
+            "kB", {k: stat(samples(k, *c, metric="swapleft")) for k in KERNELS}, ratio=False)
+        if has("kill", c[1], c[2], c[3], "swapped"):
+            v = {}
+            for k in KERNELS:
+                a = stat(samples(k, "kill", c[1], c[2], c[3], "swapped", metric="swapms"))
+                b = stat(samples(k, *c, metric="swapms"))
+                v[k] = a[0] / b[0] if a and b and b[0] else None
+            fig("swap", "kill-only / process_mrelease, swap back, victim=swapped N=%d S=%d" % (c[1], c[2]), "x", v,
+                kind="value")
+
 # P3 (wall clock): spinlock contention per GiB released, by lock, from the
 # "# lock" lines: each stack is charged to the first function in it that is
 # not the spinlock code or the tracing that counted it (the lock's taker).
@@ -318,7 +351,7 @@ for ev in LOCK_EVS:
                     {k: stat(per_gib(k, how, n, ev, cls)) for k in KERNELS})
 
 # ours/ref
-SECTIONS = ["P1", "P2", "P4", "other", "threads", "thp", "P3"] + ["locks-" + ev for ev in ("slowpath", "begin")]
+SECTIONS = ["P1", "P2", "P4", "other", "threads", "thp", "swap", "P3"] + ["locks-" + ev for ev in ("slowpath", "begin")]
 figs.sort(key=lambda f: SECTIONS.index(f["section"]))
 for f in figs:
     o, r = f["v"].get("ours"), f["v"].get("ref")
@@ -349,6 +382,8 @@ titles = {
     "other": "[icount] other victims",
     "threads": "[icount] many threads: the process_mrelease() call alone (patch 8 keeps the pages that robust lists need)",
     "thp": "[icount] 64 KiB mTHP (64k) and PMD-size THP (2m), MADV_HUGEPAGE, 2 MiB aligned: P1 and P2 again",
+    "swap": "[icount] victim=swapped: half of the victim paged out to zram swap (MADV_PAGEOUT), starved as in P1; "
+            "its time-to-free counts its RSS, these rows its swap (SwapFree back by 90 % of its VmSwap)",
 }
 lines = []
 w = max([len(f["label"]) + len(f["unit"]) + 3 for f in figs] + [20])
@@ -395,7 +430,8 @@ def med(k, how, n, s, vmas=1, victim="plain", pg="4k"):
 bad = [(k, r) for k in KERNELS for r in data[k] + wdata[k] if not r["ok"] or (r["rc"] and r["s"] > 0)]
 ran = [(k, r) for k in KERNELS for r in data[k] if r["ran"]]
 rss = [(k, r) for k in KERNELS for r in data[k] + wdata[k]
-       if r["ok"] and r["how"] != "munmap" and r["rss_mib"] < r["n"]]
+       if r["ok"] and r["how"] != "munmap" and
+       (r["rss_mib"] + r["swap_kb"] // 1024 < r["n"] - 1 if r["victim"] == "swapped" else r["rss_mib"] < r["n"])]
 huge = [(k, r) for k in KERNELS for r in data[k] if r["ok"] and r["pg"] != "4k" and r["huge_pct"] < 90]
 fair = {k: "/".join(sorted(str(v) for v in fairs[k])) for k in KERNELS}
 criterion("every trial completed (the calls of every starved victim returned 0)", not bad,
@@ -406,8 +442,8 @@ criterion("the starved victim never ran before its S s were up (fair servers off
           (", ".join("%s %s" % (k, v) for k, v in fair.items()), len(ran)))
 criterion("[wall clock] each figure is the median of >= 5 repetitions", bool(wreps) and wreps[0] >= 5,
           "repetitions per case: %s" % ("/".join(map(str, wreps)) or "none: the wall-clock mode did not run"))
-criterion("each victim held its N MiB when killed", not rss,
-          "%d victim(s) short" % len(rss) if rss else "rss >= N in every trial")
+criterion("each victim held its N MiB when killed (victim=swapped: in RAM and swap)", not rss,
+          "%d victim(s) short" % len(rss) if rss else "rss (+ swap) >= N in every trial")
 if any(c[5] != "4k" for c in cases):
     criterion("each 64k/2m victim faulted in >= 90 % of its N as pages of that size", not huge,
               "%d trial(s) short: %s" % (len(huge), ", ".join("%s %s N=%d %d %%" % (k, r["pg"], r["n"], r["huge_pct"])
@@ -507,7 +543,7 @@ if os.path.exists(pf):
         prev[row["section"], row["figure"]] = row
 det, ok, n_cmp, worst = [], True, 0, 0.0
 for f in figs:
-    if f["section"] not in ("P1", "P2", "P4", "other", "threads", "thp"):
+    if f["section"] not in ("P1", "P2", "P4", "other", "threads", "thp", "swap"):
         continue
     p = prev.get((f["section"], f["label"]))
     if not p:
@@ -540,6 +576,18 @@ for c in cases:
             criterion("victim=holder: ours process_mrelease time-to-free < 0.5 x the reference's (N=%d)" % c[1],
                       a < 0.5 * b, "%s / %s ms = %.2f" % (fmt(a), fmt(b), a / b))
 
+# victim=swapped: the call itself frees the swap entries
+for c in cases:
+    if c[0] == "mrelease" and c[4] == "swapped":
+        for k in KERNELS:
+            st, held = stat(samples(k, *c, metric="swapleft")), stat(samples(k, *c, metric="swapmib"))
+            if st and held:
+                criterion("%s [icount] victim=swapped N=%d: process_mrelease() frees the victim's swap in the call "
+                          "(VmSwap <= 1 %% of what it held when the call returns)" % (k, c[1]),
+                          0 <= st[1] and st[2] <= held[1] * 1024 / 100,
+                          "VmSwap left %s-%s kB (-1: not read) of %s MiB held" %
+                          (fmt(st[1]), fmt(st[2]), fmt(held[0])))
+
 # --- write -------------------------------------------------------------------
 with open(os.path.join(out, "results.csv"), "w") as fcsv:
     fcsv.write("section,figure,unit,ours_median,ours_min,ours_max,ours_n,ref_median,ref_min,ref_max,ref_n,ours_over_ref\n")
@@ -555,7 +603,8 @@ with open(os.path.join(out, "results.csv"), "w") as fcsv:
         fcsv.write(",".join(row) + "\n")
 with open(os.path.join(out, "trials.csv"), "w") as ft:
     cols = ["how", "n", "s", "vmas", "victim", "pg", "rep", "ok", "ttf_ms", "call_ms", "rc", "err", "ran", "overlap",
-            "rss_mib", "huge_pct", "maps", "tlb_ipis", "setup_ms", "calib_us", "trial_ms"]
+            "rss_mib", "huge_pct", "maps", "tlb_ipis", "setup_ms", "calib_us", "trial_ms", "swap_kb", "swap_ms",
+            "swap_left_kb"]
     ft.write("mode,kernel,round," + ",".join(cols) + "\n")
     for mode, src in (("icount", data), ("wall", wdata)):
         for k in KERNELS:

@@ -8,8 +8,8 @@
  *                  [-T MiB,...] [-H fraction] [-z seed] [-L] case...
  *
  * -r repetitions of each case (5); -N the N of p1/p2 (256,512,1024,2048);
- * -S the S of p1 (1,4); -P the N of p3 (512,2048); -V the N of p4, p5 and
- * p7 (512); -T the N of p6 (512,2048);
+ * -S the S of p1 (1,4); -P the N of p3 (512,2048); -V the N of p4, p5,
+ * p7 and p8 (512); -T the N of p6 (512,2048);
  * -H vm.percpu_pagelist_high_fraction during the run (100000: tiny per-CPU
  * free lists, so that MemAvailable follows the frees; "-" leaves it alone);
  * -C the caller starves the victim itself (for QEMU -icount, where the two
@@ -33,7 +33,9 @@
  *       for every N of -T
  *   p7  mrelease, S as p6, of victims with many threads: victim=threads and
  *       victim=mutexes
- *   all p1 p2 p3 p4 p5 p6 p7
+ *   p8  kill-only and mrelease, S as p6, of -V MiB of which half is in
+ *       swap (victim=swapped)
+ *   all p1 p2 p3 p4 p5 p6 p7 p8
  * or one explicit case, comma-separated key=value:
  *   how=kill|mrelease|munmap,n=<MiB>,s=<seconds>,vmas=<count>,victim=<kind>,
  *   pg=4k|64k|2m
@@ -71,7 +73,11 @@
  * victim's resident memory and number of
  * VMAs just before the kill), tlb_ipis (TLB shootdown interrupts, all
  * CPUs, from the kill until the memory was back), setup_ms, calib_us (a
- * fixed loop on CPU 0 just before the kill: how much host CPU the guest got).
+ * fixed loop on CPU 0 just before the kill: how much host CPU the guest got),
+ * and for victim=swapped swap_kb (its VmSwap just before the kill),
+ * swap_ms (from the kill until SwapFree has recovered by 90 % of that) and
+ * swap_left_kb (its VmSwap when process_mrelease() has returned; -1: not
+ * read).  A swapped victim's time-to-free counts its RSS, not n.
  *
  * Victim kinds are a table (struct victim_kind), selected with
  * victim=<name>:
@@ -94,6 +100,10 @@
  *   mutexes 100 more threads, each holding a process-private robust mutex
  *           that lives in the memory released (process_mrelease() keeps
  *           the pages a robust list needs: this is what that costs)
+ *   swapped half of its pages paged out (MADV_PAGEOUT) to a zram swap
+ *           device that the program sets up when a case needs it: the
+ *           release frees those swap entries (and zram's compressed
+ *           copies) as well
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -110,6 +120,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/pidfd.h>
+#include <sys/swap.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
@@ -152,6 +163,8 @@ struct tcase {
 struct row {
 	double ttf_ms, call_ms, setup_ms, calib_us;
 	long rss_mib, maps, tlb_ipis, huge_pct;
+	long swap_kb, swap_left_kb;	/* victim=swapped: VmSwap before the kill, after the call */
+	double swap_ms;			/* from the kill until SwapFree is back by 90 % of swap_kb */
 	int rc, err, ran, overlap;
 };
 
@@ -185,18 +198,29 @@ static void pin_to(int cpu)
 		perror("sched_setaffinity");
 }
 
-/* MemAvailable in kB, from an fd kept open on /proc/meminfo. */
-static long mem_available_kb(void)
+/*
+ * MemAvailable and SwapFree in kB, from one read of an fd kept open on
+ * /proc/meminfo; returns MemAvailable, or -1.
+ */
+static long meminfo_kb(long *swap_free)
 {
 	char buf[4096];
 	ssize_t len = pread(meminfo_fd, buf, sizeof(buf) - 1, 0);
-	char *p;
+	char *p, *q;
 
 	if (len <= 0)
 		return -1;
 	buf[len] = 0;
 	p = strstr(buf, "MemAvailable:");
+	q = strstr(buf, "SwapFree:");
+	if (swap_free)
+		*swap_free = q ? strtol(q + 9, NULL, 10) : 0;
 	return p ? strtol(p + 13, NULL, 10) : -1;
+}
+
+static long mem_available_kb(void)
+{
+	return meminfo_kb(NULL);
 }
 
 static int read_file(const char *path, char *buf, size_t size)
@@ -313,6 +337,18 @@ static long resident_mib(pid_t pid)
 	if (read_file(path, buf, sizeof(buf)) || sscanf(buf, "%ld %ld", &size, &res) != 2)
 		return -1;
 	return (long)((long long)res * page_size / (long long)MIB);
+}
+
+/* A field of /proc/<pid>/status in kB (VmSwap:, VmRSS:), or -1 */
+static long status_kb(pid_t pid, const char *field)
+{
+	char path[64], buf[4096], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_file(path, buf, sizeof(buf)))
+		return -1;
+	p = strstr(buf, field);
+	return p ? strtol(p + strlen(field), NULL, 10) : -1;
 }
 
 static long count_maps(pid_t pid)
@@ -447,6 +483,8 @@ struct victim_kind {
 	pid_t (*start)(pid_t victim);
 	/* the victim must exit on its own before process_mrelease() */
 	bool exit_first;
+	/* half of its memory is in swap (zram): count what comes back there too */
+	bool swapped;
 };
 
 static int setup_plain(struct region *r)
@@ -536,6 +574,39 @@ static int setup_threads(struct region *r)
 static int setup_mutexes(struct region *r)
 {
 	return start_threads(r, 100, true);
+}
+
+/*
+ * victim=swapped: the second half of the data pages goes to swap (the zram
+ * device swap_on() set up) through MADV_PAGEOUT.  Each of those pages is
+ * written first (its index in its first word): zram stores a page of
+ * zeroes as a flag, not as a compressed object, and freeing such an entry
+ * costs next to nothing.
+ */
+static int setup_swapped(struct region *r)
+{
+	size_t i, p, a, b, lo = r->pages / 2;
+	long want = (long)((r->pages - lo) * (page_size / 1024)), got;
+
+	for (i = 0; i < r->vmas; i++) {
+		a = vma_first_page(r, i);
+		b = vma_first_page(r, i + 1);
+		if (b <= lo)
+			continue;
+		if (a < lo)
+			a = lo;
+		for (p = a; p < b; p++)
+			*(uint64_t *)(vma_addr(r, i) + (p - vma_first_page(r, i)) * page_size) = p + 1;
+		if (madvise(vma_addr(r, i) + (a - vma_first_page(r, i)) * page_size,
+			    (b - a) * page_size, MADV_PAGEOUT))
+			return -1;
+	}
+	got = status_kb(getpid(), "VmSwap:");
+	if (got < want * 9 / 10) {
+		fprintf(stderr, "victim=swapped: %ld of %ld kB went to swap (is swap on?)\n", got, want);
+		return -1;
+	}
+	return 0;
 }
 
 static int setup_holder(struct region *r)
@@ -640,12 +711,53 @@ static pid_t start_holder(pid_t victim)
 }
 
 static const struct victim_kind victim_kinds[] = {
-	{ "plain", setup_plain, NULL, false },
-	{ "robust", setup_robust, NULL, false },
-	{ "holder", setup_holder, start_holder, true },
-	{ "threads", setup_threads, NULL, false },
-	{ "mutexes", setup_mutexes, NULL, false },
+	{ "plain", setup_plain, NULL, false, false },
+	{ "robust", setup_robust, NULL, false, false },
+	{ "holder", setup_holder, start_holder, true, false },
+	{ "threads", setup_threads, NULL, false, false },
+	{ "mutexes", setup_mutexes, NULL, false, false },
+	{ "swapped", setup_swapped, NULL, false, true },
 };
+
+/*
+ * Swap for victim=swapped: zram0 (the kernel's one zram device, compressed
+ * in RAM: what Android's lmkd kills into) with a swap signature written
+ * here, so that nothing but this program is needed.  0, or -1 with the
+ * reason on stderr.
+ */
+#define ZRAM_MIB 1024
+static int swap_on(void)
+{
+	static char page[65536];
+	uint32_t *info = (uint32_t *)(page + 1024);	/* after the boot block */
+	char size[32], algo[128] = "?";
+	int fd;
+
+	snprintf(size, sizeof(size), "%dM", ZRAM_MIB);
+	if (write_file("/sys/block/zram0/disksize", size)) {
+		fprintf(stderr, "no /sys/block/zram0 (CONFIG_ZRAM) or it is in use\n");
+		return -1;
+	}
+	read_file("/sys/block/zram0/comp_algorithm", algo, sizeof(algo));
+	memset(page, 0, page_size);
+	info[0] = 1;						/* version */
+	info[1] = (uint32_t)((size_t)ZRAM_MIB * MIB / page_size - 1);	/* last page */
+	memcpy(page + page_size - 10, "SWAPSPACE2", 10);
+	fd = open("/dev/zram0", O_WRONLY);
+	if (fd < 0 || pwrite(fd, page, page_size, 0) != page_size || fsync(fd)) {
+		perror("/dev/zram0");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	if (swapon("/dev/zram0", 0)) {
+		perror("swapon /dev/zram0");
+		return -1;
+	}
+	printf("# info swap=zram0 size_mib=%d comp_algorithm=\"%s\"\n", ZRAM_MIB, algo);
+	return 0;
+}
 
 static int hog_main(void *unused, int ready_fd)
 {
@@ -790,35 +902,49 @@ static void lockstat_print(const char *desc, int rep)
 }
 
 /*
- * Poll MemAvailable until it reaches @target kB or @limit ns pass, without
- * sleeping, or with a millisecond's sleep (a tick: no hrtimers) between
- * reads.
+ * What must come back, in kB of MemAvailable and of SwapFree (0: nothing
+ * to wait for), and when SwapFree got there.
  */
-static int64_t poll_for_memory(long target, int64_t from, int64_t limit, bool sleep)
+struct mem_target {
+	long avail_kb, swap_kb;
+	int64_t swap_t;
+};
+
+/*
+ * Poll /proc/meminfo until both targets are reached or @limit ns pass,
+ * without sleeping, or with a millisecond's sleep (a tick: no hrtimers)
+ * between reads; returns when MemAvailable got there, or -1.
+ */
+static int64_t poll_for_memory(struct mem_target *m, int64_t from, int64_t limit, bool sleep)
 {
-	int64_t t;
+	int64_t t, mem_t = 0;
+	long sw;
 
 	for (;;) {
-		long m = mem_available_kb();
+		long a = meminfo_kb(&sw);
 
 		t = now_ns();
-		if (m >= target)
-			return t;
-		if (m < 0 || t - from > limit)
+		if (!mem_t && a >= m->avail_kb)
+			mem_t = t;
+		if (!m->swap_t && sw >= m->swap_kb)
+			m->swap_t = t;
+		if (mem_t && m->swap_t)
+			return mem_t;
+		if (a < 0 || t - from > limit)
 			return -1;
 		if (sleep)
 			usleep(1000);
 	}
 }
 
-static int64_t wait_for_memory(long target, int64_t from, int64_t limit)
+static int64_t wait_for_memory(struct mem_target *m, int64_t from, int64_t limit)
 {
-	return poll_for_memory(target, from, limit, false);
+	return poll_for_memory(m, from, limit, false);
 }
 
-static int64_t sleep_for_memory(long target, int64_t from, int64_t limit)
+static int64_t sleep_for_memory(struct mem_target *m, int64_t from, int64_t limit)
 {
-	return poll_for_memory(target, from, limit, true);
+	return poll_for_memory(m, from, limit, true);
 }
 
 /* -C: the caller at SCHED_FIFO (on), or back to SCHED_OTHER (off) */
@@ -835,7 +961,8 @@ static int run_victim_trial(struct tcase *c, struct row *r)
 	int ready[2], pidfd = -1, ret = -1;
 	pid_t victim, hog = -1, helper = 0;
 	int64_t t0, t1, t2, tf, ts;
-	long before, target, sw0 = 0, hp0;
+	long before, swap_free, sw0 = 0, hp0;
+	struct mem_target target = { 0 };
 	/* -C: the caller starves the victim itself, on the caller's CPU */
 	bool solo = caller_starves && c->s;
 	int vcpu = solo ? 0 : victim_cpu;
@@ -901,8 +1028,13 @@ static int run_victim_trial(struct tcase *c, struct row *r)
 
 	r->calib_us = calibrate();
 	r->tlb_ipis = tlb_shootdowns();
-	before = mem_available_kb();
-	target = before + (long)c->n * 1024 * 9 / 10;
+	if (c->victim->swapped)
+		r->swap_kb = status_kb(victim, "VmSwap:");
+	before = meminfo_kb(&swap_free);
+	/* what the victim held: its RSS and its swap when half is in swap */
+	target.avail_kb = before + (c->victim->swapped ? r->rss_mib : (long)c->n) * 1024 * 9 / 10;
+	if (r->swap_kb > 0)
+		target.swap_kb = swap_free + r->swap_kb * 9 / 10;
 	if (lockstat)
 		lockstat_window(true);
 	if (c->s && !solo)
@@ -930,6 +1062,8 @@ static int run_victim_trial(struct tcase *c, struct row *r)
 		r->err = r->rc ? errno : 0;
 		t2 = now_ns();
 		r->call_ms = ms_between(t1, t2);
+		if (c->victim->swapped)		/* what the call left */
+			r->swap_left_kb = status_kb(victim, "VmSwap:");
 		/* the victim's CPU was given back before the call returned */
 		r->overlap = c->s && !solo && t2 > *hog_deadline;
 	}
@@ -941,14 +1075,14 @@ static int run_victim_trial(struct tcase *c, struct row *r)
 		 * caller polling there, even a tick apart, made the exit of
 		 * 2 GiB take 3036 ms in one run and 3189 ms in another.
 		 */
-		tf = wait_for_memory(target, t0, (int64_t)c->s * 1000000000);
+		tf = wait_for_memory(&target, t0, (int64_t)c->s * 1000000000);
 		if (tf < 0) {
 			struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 
 			caller_fifo(false);
 			pin_to(victim_cpu);
 			poll(&pfd, 1, 120000);
-			tf = wait_for_memory(target, t0, ((int64_t)c->s + 120) * 1000000000);
+			tf = wait_for_memory(&target, t0, ((int64_t)c->s + 120) * 1000000000);
 		}
 	} else if (caller_starves) {
 		/*
@@ -956,17 +1090,20 @@ static int run_victim_trial(struct tcase *c, struct row *r)
 		 * did not release the memory, CPU 1 frees it, and under
 		 * -icount a busy caller on CPU 0 left it no time at all.
 		 */
-		tf = sleep_for_memory(target, t0, ((int64_t)c->s + HOLD_S + 120) * 1000000000);
+		tf = sleep_for_memory(&target, t0, ((int64_t)c->s + HOLD_S + 120) * 1000000000);
 	} else {
-		tf = wait_for_memory(target, t0, ((int64_t)c->s + HOLD_S + 120) * 1000000000);
+		tf = wait_for_memory(&target, t0, ((int64_t)c->s + HOLD_S + 120) * 1000000000);
 	}
 	if (lockstat)
 		lockstat_window(false);
 	if (tf < 0) {
-		fprintf(stderr, "MemAvailable did not recover by %u MiB\n", c->n * 9 / 10);
+		fprintf(stderr, "MemAvailable did not recover by %ld MiB%s\n",
+			(target.avail_kb - before) / 1024, target.swap_t ? "" : " or SwapFree not at all");
 		goto out;
 	}
 	r->ttf_ms = ms_between(t0, tf);
+	if (target.swap_kb)
+		r->swap_ms = ms_between(t0, target.swap_t);
 	r->tlb_ipis = tlb_shootdowns() - r->tlb_ipis;
 	if (c->s) {
 		/* did the victim run while its CPU was taken? */
@@ -999,6 +1136,7 @@ static int run_munmap_trial(struct tcase *c, struct row *r)
 	int64_t t0, t1, tf, ts;
 	pid_t hog = -1;
 	struct region reg;
+	struct mem_target target = { 0 };
 	long before, hp0;
 	int ret = -1;
 
@@ -1032,7 +1170,8 @@ static int run_munmap_trial(struct tcase *c, struct row *r)
 	r->err = r->rc ? errno : 0;
 	t1 = now_ns();
 	r->call_ms = ms_between(t0, t1);
-	tf = wait_for_memory(before + (long)c->n * 1024 * 9 / 10, t0, 120000000000LL);
+	target.avail_kb = before + (long)c->n * 1024 * 9 / 10;
+	tf = wait_for_memory(&target, t0, 120000000000LL);
 	if (tf < 0)
 		goto out;
 	r->ttf_ms = ms_between(t0, tf);
@@ -1175,7 +1314,7 @@ int main(int argc, char **argv)
 	char thp_saved[3][64] = { "" };
 	const struct victim_kind *plain = &victim_kinds[0], *robust = &victim_kinds[1];
 	const struct victim_kind *holder = &victim_kinds[2], *threads = &victim_kinds[3];
-	const struct victim_kind *mutexes = &victim_kinds[4];
+	const struct victim_kind *mutexes = &victim_kinds[4], *swapped = &victim_kinds[5];
 	static const unsigned int splits[] = { 100, 10000 };
 	const char *pcp_fraction = "100000";
 	unsigned int seed = 0;
@@ -1240,8 +1379,13 @@ int main(int argc, char **argv)
 			add_case(HOW_MRELEASE, p4n, 1, 1, threads);
 			add_case(HOW_MRELEASE, p4n, 1, 1, mutexes);
 		}
+		if (all || !strcmp(a, "p8")) {
+			add_case(HOW_KILL, p4n, ss[0], 1, swapped);
+			add_case(HOW_MRELEASE, p4n, ss[0], 1, swapped);
+		}
 		if (!all && strcmp(a, "p1") && strcmp(a, "p2") && strcmp(a, "p3") &&
 		    strcmp(a, "p4") && strcmp(a, "p5") && strcmp(a, "p6") && strcmp(a, "p7") &&
+		    strcmp(a, "p8") &&
 		    parse_case(a)) {
 			fprintf(stderr, "bad case '%s'\n", a);
 			return 2;
@@ -1314,6 +1458,12 @@ int main(int argc, char **argv)
 			       i, desc);
 	}
 	printf("# info caller_starves=%d\n", caller_starves);
+	for (i = 0; i < ncases; i++)
+		if (cases[i].victim->swapped) {
+			if (swap_on())
+				printf("# WARNING: no swap: the victim=swapped trials fail\n");
+			break;
+		}
 	errno = 0;
 	if (process_mrelease(-1, 0) == 0 || errno == ENOSYS)
 		printf("# WARNING: process_mrelease(-1, 0) did not fail with EBADF (errno %d)\n", errno);
@@ -1323,16 +1473,17 @@ int main(int argc, char **argv)
 	for (k = 0; k < reps; k++) {
 		for (i = 0; i < ncases; i++) {
 			struct tcase *c = &cases[i];
-			struct row r = { .rc = -1, .ran = 0 };
+			struct row r = { .rc = -1, .ran = 0, .swap_left_kb = -1 };
 			int64_t t = now_ns();
 			int ret;
 
 			ret = c->how == HOW_MUNMAP ? run_munmap_trial(c, &r) : run_victim_trial(c, &r);
 			print_case(c, desc, sizeof(desc));
-			printf("# row %s rep=%d ok=%d ttf_ms=%.3f call_ms=%.3f rc=%d err=%s ran=%d overlap=%d rss_mib=%ld huge_pct=%ld maps=%ld tlb_ipis=%ld setup_ms=%.1f calib_us=%.1f trial_ms=%.1f\n",
+			printf("# row %s rep=%d ok=%d ttf_ms=%.3f call_ms=%.3f rc=%d err=%s ran=%d overlap=%d rss_mib=%ld huge_pct=%ld maps=%ld tlb_ipis=%ld setup_ms=%.1f calib_us=%.1f trial_ms=%.1f swap_kb=%ld swap_ms=%.3f swap_left_kb=%ld\n",
 			       desc, k + 1, ret == 0, r.ttf_ms, r.call_ms, r.rc,
 			       r.err ? strerrorname_np(r.err) : "0", r.ran, r.overlap, r.rss_mib, r.huge_pct,
-			       r.maps, r.tlb_ipis, r.setup_ms, r.calib_us, ms_between(t, now_ns()));
+			       r.maps, r.tlb_ipis, r.setup_ms, r.calib_us, ms_between(t, now_ns()),
+			       r.swap_kb, r.swap_ms, r.swap_left_kb);
 			if (lockstat && c->how != HOW_MUNMAP && !ret)
 				lockstat_print(desc, k + 1);
 			if (ret || r.rc)
