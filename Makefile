@@ -13,7 +13,7 @@
 #   make shell      boot our kernel into a busybox shell
 #   make bench      benchmark: our and the reference kernel (perf config) under
 #                   QEMU TCG, -icount and wall clock (bench/modes.tsv); table,
-#                   build/bench/, bench/RESULTS.md (~10 min, ~38 from a fresh clone)
+#                   build/bench/, bench/RESULTS.md (~10 min, ~27 from a fresh clone)
 #   make tree       build/linux = stripped base + patches/ (git am)
 #   make export     patches/ = the commits of build/linux over the base
 #   make kernel     build our kernel       (prints the image path)
