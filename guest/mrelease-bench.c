@@ -120,7 +120,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/pidfd.h>
-#include <sys/swap.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
@@ -721,17 +720,13 @@ static const struct victim_kind victim_kinds[] = {
 
 /*
  * Swap for victim=swapped: zram0 (the kernel's one zram device, compressed
- * in RAM: what Android's lmkd kills into) with a swap signature written
- * here, so that nothing but this program is needed.  0, or -1 with the
- * reason on stderr.
+ * in RAM: what Android's lmkd kills into), made swap with the guest's
+ * busybox mkswap and swapon.  0, or -1 with the reason on stderr.
  */
 #define ZRAM_MIB 1024
 static int swap_on(void)
 {
-	static char page[65536];
-	uint32_t *info = (uint32_t *)(page + 1024);	/* after the boot block */
 	char size[32], algo[128] = "?";
-	int fd;
 
 	snprintf(size, sizeof(size), "%dM", ZRAM_MIB);
 	if (write_file("/sys/block/zram0/disksize", size)) {
@@ -739,20 +734,9 @@ static int swap_on(void)
 		return -1;
 	}
 	read_file("/sys/block/zram0/comp_algorithm", algo, sizeof(algo));
-	memset(page, 0, page_size);
-	info[0] = 1;						/* version */
-	info[1] = (uint32_t)((size_t)ZRAM_MIB * MIB / page_size - 1);	/* last page */
-	memcpy(page + page_size - 10, "SWAPSPACE2", 10);
-	fd = open("/dev/zram0", O_WRONLY);
-	if (fd < 0 || pwrite(fd, page, page_size, 0) != page_size || fsync(fd)) {
-		perror("/dev/zram0");
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	if (swapon("/dev/zram0", 0)) {
-		perror("swapon /dev/zram0");
+	fflush(stdout);
+	if (system("mkswap /dev/zram0 >/dev/null && swapon /dev/zram0")) {
+		fprintf(stderr, "mkswap or swapon /dev/zram0 failed\n");
 		return -1;
 	}
 	printf("# info swap=zram0 size_mib=%d comp_algorithm=\"%s\"\n", ZRAM_MIB, algo);
