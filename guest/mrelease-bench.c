@@ -4,8 +4,8 @@
  * and prints one "# row ..." line per trial (TAP diagnostics); the host
  * (scripts/bench) takes medians and ratios.
  *
- *   mrelease-bench [-r reps] [-N MiB,...] [-S s,...] [-P MiB,...] [-V MiB]
- *                  [-T MiB,...] [-H fraction] [-z seed] [-L] case...
+ *   mrelease-bench [-r reps] [-m ms] [-N MiB,...] [-S s,...] [-P MiB,...]
+ *                  [-V MiB] [-T MiB,...] [-H fraction] [-z seed] [-L] case...
  *
  * -r repetitions of each case (5); -N the N of p1/p2 (256,512,1024,2048);
  * -S the S of p1 (1,4); -P the N of p3 (512,2048); -V the N of p4, p5,
@@ -17,7 +17,12 @@
  * below; -z shuffle the order of the cases with this seed (0: as listed); -L count
  * spinlock contention by stack in every kill and mrelease trial ("# lock"
  * lines, see lockstat_print()).  The trials run repetition by repetition,
- * every case once per repetition.
+ * every case once per repetition; with -m, a case runs again within the
+ * repetition until what it measures (the call of mrelease and munmap, the
+ * time-to-free of kill-only) adds up to ms (at most MAX_TRIALS trials), so
+ * that a short call is the median of several trials: the few hundred
+ * microseconds a call moves between boots are 1-2 % of a 16 ms one.  Every
+ * trial has a row of its own; rep= counts the trials of the case.
  *
  * A case is either a group name, expanded with the -N/-S/-P/-V lists:
  *   p1  time-to-free: kill-only and process_mrelease, every N and S
@@ -157,7 +162,10 @@ struct tcase {
 	const struct victim_kind *victim;
 	enum pg pg;
 	int failed;
+	int trials;		/* rows printed so far */
 };
+
+#define MAX_TRIALS	9
 
 struct row {
 	double ttf_ms, call_ms, setup_ms, calib_us;
@@ -801,6 +809,7 @@ static const char *const lock_event[] = { "mrb/spin_slowpath", "lock/contention_
 static const char *const lock_event_name[] = { "slowpath", "begin" };
 static int lockstat;
 static int caller_starves;	/* -C */
+static double min_ms;		/* -m */
 
 static int hist_cmd(int e, const char *modifier)
 {
@@ -1192,7 +1201,7 @@ static void add_case_pg(enum how how, unsigned int n, unsigned int s, unsigned i
 		fprintf(stderr, "too many cases\n");
 		exit(2);
 	}
-	cases[ncases++] = (struct tcase){ how, n, s, vmas, victim, pg, 0 };
+	cases[ncases++] = (struct tcase){ how, n, s, vmas, victim, pg, 0, 0 };
 }
 
 static void add_case(enum how how, unsigned int n, unsigned int s, unsigned int vmas,
@@ -1304,9 +1313,10 @@ int main(int argc, char **argv)
 	unsigned int seed = 0;
 	int64_t start = now_ns();
 
-	while ((opt = getopt(argc, argv, "r:N:S:P:V:T:H:z:LC")) != -1) {
+	while ((opt = getopt(argc, argv, "r:m:N:S:P:V:T:H:z:LC")) != -1) {
 		switch (opt) {
 		case 'r': reps = atoi(optarg); break;
+		case 'm': min_ms = atof(optarg); break;
 		case 'N': nn = parse_list(optarg, ns, 16); break;
 		case 'S': nss = parse_list(optarg, ss, 16); break;
 		case 'P': np3 = parse_list(optarg, p3ns, 16); break;
@@ -1317,7 +1327,7 @@ int main(int argc, char **argv)
 		case 'H': pcp_fraction = optarg; break;
 		case 'z': seed = strtoul(optarg, NULL, 0); break;
 		default:
-			fprintf(stderr, "usage: %s [-r reps] [-N MiB,..] [-S s,..] [-P MiB,..] [-V MiB] [-T MiB,..] [-H pcp fraction|-] [-z seed] [-L] [-C] case...\n",
+			fprintf(stderr, "usage: %s [-r reps] [-m ms] [-N MiB,..] [-S s,..] [-P MiB,..] [-V MiB] [-T MiB,..] [-H pcp fraction|-] [-z seed] [-L] [-C] case...\n",
 				argv[0]);
 			return 2;
 		}
@@ -1451,27 +1461,36 @@ int main(int argc, char **argv)
 	errno = 0;
 	if (process_mrelease(-1, 0) == 0 || errno == ENOSYS)
 		printf("# WARNING: process_mrelease(-1, 0) did not fail with EBADF (errno %d)\n", errno);
-	printf("# info reps=%d cases=%d seed=%u\n", reps, ncases, seed);
+	printf("# info reps=%d min_ms=%.0f cases=%d seed=%u\n", reps, min_ms, ncases, seed);
 
 	/* repetition-major, so that drift spreads over every case alike */
 	for (k = 0; k < reps; k++) {
 		for (i = 0; i < ncases; i++) {
 			struct tcase *c = &cases[i];
-			struct row r = { .rc = -1, .ran = 0, .swap_left_kb = -1 };
-			int64_t t = now_ns();
-			int ret;
+			double sum = 0;
+			int t = 0;
 
-			ret = c->how == HOW_MUNMAP ? run_munmap_trial(c, &r) : run_victim_trial(c, &r);
-			print_case(c, desc, sizeof(desc));
-			printf("# row %s rep=%d ok=%d ttf_ms=%.3f call_ms=%.3f rc=%d err=%s ran=%d overlap=%d rss_mib=%ld huge_pct=%ld maps=%ld tlb_ipis=%ld setup_ms=%.1f calib_us=%.1f trial_ms=%.1f swap_kb=%ld swap_ms=%.3f swap_left_kb=%ld\n",
-			       desc, k + 1, ret == 0, r.ttf_ms, r.call_ms, r.rc,
-			       r.err ? strerrorname_np(r.err) : "0", r.ran, r.overlap, r.rss_mib, r.huge_pct,
-			       r.maps, r.tlb_ipis, r.setup_ms, r.calib_us, ms_between(t, now_ns()),
-			       r.swap_kb, r.swap_ms, r.swap_left_kb);
-			if (lockstat && c->how != HOW_MUNMAP && !ret)
-				lockstat_print(desc, k + 1);
-			if (ret || r.rc)
-				c->failed++;
+			do {
+				struct row r = { .rc = -1, .ran = 0, .swap_left_kb = -1 };
+				int64_t t0 = now_ns();
+				int ret;
+
+				ret = c->how == HOW_MUNMAP ? run_munmap_trial(c, &r) : run_victim_trial(c, &r);
+				print_case(c, desc, sizeof(desc));
+				c->trials++;
+				printf("# row %s rep=%d ok=%d ttf_ms=%.3f call_ms=%.3f rc=%d err=%s ran=%d overlap=%d rss_mib=%ld huge_pct=%ld maps=%ld tlb_ipis=%ld setup_ms=%.1f calib_us=%.1f trial_ms=%.1f swap_kb=%ld swap_ms=%.3f swap_left_kb=%ld\n",
+				       desc, c->trials, ret == 0, r.ttf_ms, r.call_ms, r.rc,
+				       r.err ? strerrorname_np(r.err) : "0", r.ran, r.overlap, r.rss_mib,
+				       r.huge_pct, r.maps, r.tlb_ipis, r.setup_ms, r.calib_us,
+				       ms_between(t0, now_ns()), r.swap_kb, r.swap_ms, r.swap_left_kb);
+				if (lockstat && c->how != HOW_MUNMAP && !ret)
+					lockstat_print(desc, c->trials);
+				if (ret || r.rc) {
+					c->failed++;
+					break;
+				}
+				sum += c->how == HOW_KILL ? r.ttf_ms : r.call_ms;
+			} while (sum < min_ms && ++t < MAX_TRIALS);
 		}
 	}
 	for (i = 0; i < ncases; i++) {
