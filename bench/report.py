@@ -402,7 +402,8 @@ def modeline(mode):
 table_head = ("Times in ms under QEMU TCG (not hardware times; compare ratios). N = MiB of touched anonymous memory "
               "(4 KiB pages unless a row says 64k or 2m).\n"
               "[icount] figures: guest time counted in instructions (QEMU -icount), the caller alone on its vCPU "
-              "(-C): host load does not move them. Median [min-max] of %s repetition(s); %s.\n"
+              "(-C): host load does not move them. Median [min-max] of %s trial(s) per case (with -m, a case runs again "
+              "until its calls add up to that many ms); %s.\n"
               "[wall clock] figures: real time, both vCPUs in parallel (P3). Median [min-max] of %s repetitions "
               "(one per round; a round boots each kernel once); %s." %
               ("/".join(map(str, reps)) or "0", modeline("icount"), "/".join(map(str, wreps)) or "0",
