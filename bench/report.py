@@ -380,7 +380,7 @@ titles = {
                    "behind another waiter)",
     "P4": "P4 [icount] scaling: the same RSS in 1, 100 and 10,000 VMAs",
     "other": "[icount] other victims",
-    "threads": "[icount] many threads: the process_mrelease() call alone (patch 8 keeps the pages that robust lists need)",
+    "threads": "[icount] many threads: the process_mrelease() call alone (patch 9 keeps the pages that robust lists need)",
     "thp": "[icount] 64 KiB mTHP (64k) and PMD-size THP (2m), MADV_HUGEPAGE, 2 MiB aligned: P1 and P2 again",
     "swap": "[icount] victim=swapped: half of the victim paged out to zram swap (MADV_PAGEOUT), starved as in P1; "
             "its time-to-free counts its RSS, these rows its swap (SwapFree back by 90 % of its VmSwap)",
@@ -514,26 +514,18 @@ for f in figs:
 if any_:
     criterion("[icount] ours within 3 % of the reference on every P1-P2 figure (4k, 64k, 2m)", ok,
               "outside: " + "; ".join(det) if det else "every ours/ref ratio within 0.97-1.03")
-# patch 8's cost: many threads, robust lists
+# patch 9's cost: many threads, robust lists
 for c in cases:
     if c[0] == "mrelease" and c[4] in THREADED:
         a, b = (stat(samples(k, *c, metric="call")) for k in KERNELS)
         if a and b:
             criterion("[icount] victim=%s: ours process_mrelease call <= 1.1 x the reference's (N=%d)" % (c[4], c[1]),
                       a[0] <= 1.1 * b[0], "%s / %s ms = %.3f" % (fmt(a[0]), fmt(b[0]), a[0] / b[0]))
-# P3: page-table-lock contention (patch 10) against the reference's
-for ev in LOCK_EVS[:1]:
-    for n in P3Ns:
-        a, b = stat(per_gib("ours", "mrelease", n, ev, "ptl")), stat(per_gib("ref", "mrelease", n, ev, "ptl"))
-        if not a or not b:
-            continue
-        # The reference's median moves with the host (wall clock: 37-109 per
-        # GiB seen); below 10 there is too little to compare with.
-        criterion("[wall clock] P3 N=%d: ours page-table-lock contention <= 0.2 x the reference's "
-                  "(the reference >= 10 per GiB)" % n, b[0] >= 10 and a[0] <= 0.2 * b[0],
-                  "%s [%s-%s] / %s [%s-%s] per GiB (%s)%s" %
-                  (fmt(a[0]), fmt(a[1]), fmt(a[2]), fmt(b[0]), fmt(b[1]), fmt(b[2]), EVNAME[ev],
-                   "; the reference below 50 per GiB in this run" if b[0] < 50 else ""))
+# P3 has no criterion: patch 11 changes the order of the VMAs only, which a
+# victim of one large VMA does not show (the series' earlier version also
+# stepped down inside a VMA; its page-table-lock gain came with more LRU and
+# zone lock contention and no gain in time, and it was dropped).  Its
+# wall-clock figures stay in the table for what they tell.
 # run to run: the icount ratios of this run against the run before
 prev = {}
 pf = os.path.join(out, "previous", "results.csv")
