@@ -3,9 +3,12 @@
 # checks it.  See README.md.  Everything lands in build/.
 #
 #   make run        build our kernel, boot it in QEMU, run the demo
-#   make check      every check: host checks (with Debian's configs), then the
-#                   guest suite on our debug kernel and on the reference kernel
-#                   (Debian's own binary kernel of the same version)
+#   make check      every check, for every base of base/bases.tsv (6.12, 7.3):
+#                   host checks (with Debian's configs), then the guest suite
+#                   on our debug kernel and on the reference kernel (Debian's
+#                   own binary kernel of that base), and arm64 on 7.3
+#   make check-guest  one base's guest suite on one ARCH (e.g. BASE=6.12
+#                   ARCH=arm64, which make check leaves out for time)
 #   make stress     stress and fuzz process_mrelease on our debug kernel, then on
 #                   our race (KCSAN) kernel with the selftest
 #   make soak       the stress scenarios in a loop for DURATION minutes (default 60)
@@ -13,12 +16,14 @@
 #   make shell      boot our kernel into a busybox shell
 #   make bench      benchmark: our and the reference kernel (perf config) under
 #                   QEMU TCG, -icount and wall clock (bench/modes.tsv); table,
-#                   build/bench/, bench/RESULTS.md (~10 min, ~27 from a fresh clone)
-#   make tree       build/linux = stripped base + patches/ (git am)
-#   make export     patches/ = the commits of build/linux over the base
+#                   build/<base>/bench/, bench/<base>/RESULTS.md (~10 min, ~27 cold)
+#   make tree       build/<base>/linux = the base + patches/<base>/ (git am)
+#   make export     patches/<base>/ = the commits of build/<base>/linux over the base
 #   make kernel     build our kernel       (prints the image path)
-#   make ref        build the reference kernel: the untouched Debian tree
+#   make ref        build the reference kernel: the untouched Debian tree of BASE
 #   make check-arches  process_mrelease in every arch's syscall tables (~10 min)
+#   make check-patches every patch of BASE's series builds on its own (the
+#                   kernel on the base's arches, the selftest)
 #   make check-distro  W=1 and sparse with Debian's own configs (configs/distro.tsv):
 #                   no warning the stripped base does not have
 #   make deb        Debian packages of our kernel: Debian's cloud-amd64 config,
@@ -27,14 +32,21 @@
 #                   dpkg -i on a debootstrapped bookworm and booted under QEMU
 #                   (systemd unit, run_kselftest.sh, strace, trace-cmd,
 #                   SystemCallFilter); DEB_TREE=base: the series left out
-#   make repin PKG_VERSION=<v>   move to another linux-source-6.12 version
+#   make repin PKG_VERSION=<v>   move BASE=6.12 to another linux-source-6.12 version
 #   make clean      remove build/ (the downloaded .deb is kept)
 #
+# BASE=7.3 selects another row of base/bases.tsv (default 6.12) for every
+# target but check (all bases), deb and distro-test (6.12 only); an unknown
+# BASE lists the bases.  Each base has its tree in build/<base>/ and its
+# series in patches/<base>/.
 # ARCH=arm64 selects another row of configs/arches.tsv for run, shell,
 # kernel and ref.  FLAVOUR=perf builds without the debug options,
 # FLAVOUR=race with KCSAN instead of KASAN and lockdep.
 
 ARCH ?= x86_64
+# base/bases.tsv: BASE=6.12 (the default, its first row) or BASE=7.3
+BASE ?= $(shell awk -F'\t' '/^\#/ || NF == 0 { next } !h { h = 1; next } { print $$1; exit }' base/bases.tsv)
+export BASE
 FLAVOUR ?= debug
 B := $(CURDIR)/build
 export B
@@ -46,7 +58,7 @@ help:
 
 base:
 	@scripts/deps git xz-utils python3 perl
-	@scripts/make-base $(B)/linux
+	@scripts/make-base $(B)/$(BASE)/linux
 
 tree: base
 	@scripts/tree
@@ -56,30 +68,34 @@ export:
 
 kernel: tree
 	@scripts/deps --arch $(ARCH) flex bison bc libelf-dev libssl-dev ccache cpio rsync
-	@scripts/kbuild $(B)/linux $(ARCH) $(FLAVOUR)
+	@scripts/kbuild $(B)/$(BASE)/linux $(ARCH) $(FLAVOUR)
 
 ref:
 	@scripts/deps --arch $(ARCH) flex bison bc libelf-dev libssl-dev ccache cpio rsync
-	@scripts/unpack-base $(B)/ref
-	@scripts/kbuild $(B)/ref $(ARCH) $(FLAVOUR)
+	@scripts/unpack-base $(B)/$(BASE)/ref
+	@scripts/kbuild $(B)/$(BASE)/ref $(ARCH) $(FLAVOUR)
 
 guest: kernel
-	@scripts/mkguest $(ARCH) $(B)/linux/out-$(ARCH)-$(FLAVOUR)
+	@scripts/mkguest $(ARCH) $(B)/$(BASE)/linux/out-$(ARCH)-$(FLAVOUR)
 
-IMAGE = $(B)/linux/out-$(ARCH)-$(FLAVOUR)/$(shell scripts/arch-field $(ARCH) image)
+IMAGE = $(B)/$(BASE)/linux/out-$(ARCH)-$(FLAVOUR)/$(shell scripts/arch-field $(ARCH) image)
 
 run: guest
 	@scripts/qemu-run $(ARCH) $(IMAGE) \
-		$(B)/guest/$(ARCH)/initramfs.cpio.gz demo $(B)/logs/$(ARCH)-demo 600 && \
-		cat $(B)/logs/$(ARCH)-demo/results.log && \
-		grep -q '^RESULT: OK' $(B)/logs/$(ARCH)-demo/results.log
+		$(B)/$(BASE)/guest/$(ARCH)/initramfs.cpio.gz demo $(B)/$(BASE)/logs/$(ARCH)-demo 600 && \
+		cat $(B)/$(BASE)/logs/$(ARCH)-demo/results.log && \
+		grep -q '^RESULT: OK' $(B)/$(BASE)/logs/$(ARCH)-demo/results.log
 
 shell: guest
 	@scripts/qemu-run $(ARCH) $(IMAGE) \
-		$(B)/guest/$(ARCH)/initramfs.cpio.gz shell $(B)/logs/$(ARCH)-shell
+		$(B)/$(BASE)/guest/$(ARCH)/initramfs.cpio.gz shell $(B)/$(BASE)/logs/$(ARCH)-shell
 
 check:
 	@scripts/check
+
+.PHONY: check-guest
+check-guest:
+	@scripts/check --guest $(BASE) $(ARCH)
 
 .PHONY: stress soak
 stress: tree
@@ -105,6 +121,11 @@ check-distro: tree
 check-arches: tree
 	@scripts/deps flex bison bc libelf-dev libssl-dev ccache
 	@scripts/check-arches
+
+.PHONY: check-patches
+check-patches: tree
+	@scripts/deps --arch x86_64 --arch arm64 flex bison bc libelf-dev libssl-dev ccache cpio rsync
+	@scripts/check-patches
 
 bench: BENCH_T0 := $(shell date +%s)
 bench: tree

@@ -17,7 +17,9 @@ import os, re, statistics, sys
 
 logs, out, top, elapsed, report_only = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 KERNELS = ("ours", "ref")
-HOWNAME = {"kill": "kill-only", "mrelease": "process_mrelease", "munmap": "munmap"}
+HOWNAME = {"kill": "kill-only", "mrelease": "process_mrelease", "munmap": "munmap",
+           "fork": "fork, _exit, waitpid", "thread": "pthread_create, return, pthread_join"}
+CHURN = ("fork", "thread")
 
 def parse(path):
     rows, info, locks = [], {}, []
@@ -223,6 +225,12 @@ for c in cases:
         fig("threads", "process_mrelease call victim=%s minus victim=plain N=%d" % (c[4], c[1]), "ms", v,
             ratio=False, kind="value")
 
+# p9: what every exit pays (the series pins the mm of a dying process)
+for c in cases:
+    if c[0] in CHURN:
+        fig("exit", "%s x %d, the whole loop" % (HOWNAME[c[0]], c[1]), "ms",
+            {k: stat(samples(k, *c, metric="call")) for k in KERNELS})
+
 # 64 KiB mTHP and PMD-size THP: P1 and P2 again
 PGS = ("4k", "64k", "2m")
 PGNAME = {"4k": "4 KiB pages", "64k": "64 KiB mTHP", "2m": "PMD-size THP"}
@@ -351,7 +359,7 @@ for ev in LOCK_EVS:
                     {k: stat(per_gib(k, how, n, ev, cls)) for k in KERNELS})
 
 # ours/ref
-SECTIONS = ["P1", "P2", "P4", "other", "threads", "thp", "swap", "P3"] + ["locks-" + ev for ev in ("slowpath", "begin")]
+SECTIONS = ["P1", "P2", "P4", "other", "threads", "exit", "thp", "swap", "P3"] + ["locks-" + ev for ev in ("slowpath", "begin")]
 figs.sort(key=lambda f: SECTIONS.index(f["section"]))
 for f in figs:
     o, r = f["v"].get("ours"), f["v"].get("ref")
@@ -381,6 +389,8 @@ titles = {
     "P4": "P4 [icount] scaling: the same RSS in 1, 100 and 10,000 VMAs",
     "other": "[icount] other victims",
     "threads": "[icount] many threads: the process_mrelease() call alone (patch 9 keeps the pages that robust lists need)",
+    "exit": "[icount] the exit path: process creation and exit in a loop on CPU 0 (CPU 1 idle), "
+            "what the series adds to every exit",
     "thp": "[icount] 64 KiB mTHP (64k) and PMD-size THP (2m), MADV_HUGEPAGE, 2 MiB aligned: P1 and P2 again",
     "swap": "[icount] victim=swapped: half of the victim paged out to zram swap (MADV_PAGEOUT), starved as in P1; "
             "its time-to-free counts its RSS, these rows its swap (SwapFree back by 90 % of its VmSwap)",
@@ -431,7 +441,7 @@ def med(k, how, n, s, vmas=1, victim="plain", pg="4k"):
 bad = [(k, r) for k in KERNELS for r in data[k] + wdata[k] if not r["ok"] or (r["rc"] and r["s"] > 0)]
 ran = [(k, r) for k in KERNELS for r in data[k] if r["ran"]]
 rss = [(k, r) for k in KERNELS for r in data[k] + wdata[k]
-       if r["ok"] and r["how"] != "munmap" and
+       if r["ok"] and r["how"] not in ("munmap",) + CHURN and
        (r["rss_mib"] + r["swap_kb"] // 1024 < r["n"] - 1 if r["victim"] == "swapped" else r["rss_mib"] < r["n"])]
 huge = [(k, r) for k in KERNELS for r in data[k] if r["ok"] and r["pg"] != "4k" and r["huge_pct"] < 90]
 fair = {k: "/".join(sorted(str(v) for v in fairs[k])) for k in KERNELS}
@@ -521,6 +531,12 @@ for c in cases:
         if a and b:
             criterion("[icount] victim=%s: ours process_mrelease call <= 1.1 x the reference's (N=%d)" % (c[4], c[1]),
                       a[0] <= 1.1 * b[0], "%s / %s ms = %.3f" % (fmt(a[0]), fmt(b[0]), a[0] / b[0]))
+# what every exit pays
+for f in figs:
+    if f["section"] == "exit" and f["oursref"] is not None:
+        criterion("[icount] exit path: ours within 1 %% of the reference: %s" % f["label"],
+                  f["oursref"] <= 1.01, "%s / %s ms = %.4f" % (fmt(f["med"]["ours"]), fmt(f["med"]["ref"]),
+                                                            f["oursref"]))
 # P3 has no criterion: patch 11 changes the order of the VMAs only, which a
 # victim of one large VMA does not show (the series' earlier version also
 # stepped down inside a VMA; its page-table-lock gain came with more LRU and
@@ -535,7 +551,7 @@ if os.path.exists(pf):
         prev[row["section"], row["figure"]] = row
 det, ok, n_cmp, worst = [], True, 0, 0.0
 for f in figs:
-    if f["section"] not in ("P1", "P2", "P4", "other", "threads", "thp", "swap"):
+    if f["section"] not in ("P1", "P2", "P4", "other", "threads", "exit", "thp", "swap"):
         continue
     p = prev.get((f["section"], f["label"]))
     if not p:

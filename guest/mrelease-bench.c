@@ -40,7 +40,11 @@
  *       victim=mutexes
  *   p8  kill-only and mrelease, S as p6, of -V MiB of which half is in
  *       swap (victim=swapped)
- *   all p1 p2 p3 p4 p5 p6 p7 p8
+ *   p9  what every exit pays: how=fork (fork(), the child _exit()s at
+ *       once, waitpid()) and how=thread (pthread_create() of a thread
+ *       that returns at once, pthread_join()), n = 2,000 iterations each,
+ *       on CPU 0 with CPU 1 idle; call_ms is the time of the whole loop
+ *   all p1 p2 p3 p4 p5 p6 p7 p8 p9
  * or one explicit case, comma-separated key=value:
  *   how=kill|mrelease|munmap,n=<MiB>,s=<seconds>,vmas=<count>,victim=<kind>,
  *   pg=4k|64k|2m
@@ -138,8 +142,9 @@
 #define HOLD_S 2		/* victim=holder: seconds from the kill until the holder lets go */
 #define ROBUST_SHARED 8
 
-enum how { HOW_KILL, HOW_MRELEASE, HOW_MUNMAP };
-static const char *const how_name[] = { "kill", "mrelease", "munmap" };
+enum how { HOW_KILL, HOW_MRELEASE, HOW_MUNMAP, HOW_FORK, HOW_THREAD };
+static const char *const how_name[] = { "kill", "mrelease", "munmap", "fork", "thread" };
+#define NHOW 5
 
 /*
  * The page size the memory is faulted in with: 4 KiB pages, 64 KiB mTHP or
@@ -1179,6 +1184,40 @@ out:
 	return ret;
 }
 
+static void *churn_thread(void *arg)
+{
+	return arg;
+}
+
+/* p9: n iterations of fork/exit/wait or of thread create/exit/join */
+static int run_churn_trial(struct tcase *c, struct row *r)
+{
+	unsigned int i;
+	int64_t t0;
+	pid_t pid;
+
+	r->calib_us = calibrate();
+	t0 = now_ns();
+	for (i = 0; i < c->n; i++) {
+		if (c->how == HOW_FORK) {
+			pid = fork();
+			if (pid == 0)
+				_exit(0);
+			if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+				return -1;
+		} else {
+			pthread_t th;
+
+			if (pthread_create(&th, NULL, churn_thread, NULL) ||
+			    pthread_join(th, NULL))
+				return -1;
+		}
+	}
+	r->call_ms = ms_between(t0, now_ns());
+	r->rc = 0;
+	return 0;
+}
+
 static void print_case(const struct tcase *c, char *buf, size_t size)
 {
 	snprintf(buf, size, "how=%s n=%u s=%u vmas=%u victim=%s pg=%s",
@@ -1236,7 +1275,7 @@ static int parse_case(const char *arg)
 		}
 		*val++ = 0;
 		if (!strcmp(tok, "how")) {
-			for (i = 0; i < 3; i++)
+			for (i = 0; i < NHOW; i++)
 				if (!strcmp(val, how_name[i]))
 					how = i;
 		} else if (!strcmp(tok, "n")) {
@@ -1377,9 +1416,13 @@ int main(int argc, char **argv)
 			add_case(HOW_KILL, p4n, ss[0], 1, swapped);
 			add_case(HOW_MRELEASE, p4n, ss[0], 1, swapped);
 		}
+		if (all || !strcmp(a, "p9")) {
+			add_case(HOW_FORK, 2000, 0, 1, plain);
+			add_case(HOW_THREAD, 2000, 0, 1, plain);
+		}
 		if (!all && strcmp(a, "p1") && strcmp(a, "p2") && strcmp(a, "p3") &&
 		    strcmp(a, "p4") && strcmp(a, "p5") && strcmp(a, "p6") && strcmp(a, "p7") &&
-		    strcmp(a, "p8") &&
+		    strcmp(a, "p8") && strcmp(a, "p9") &&
 		    parse_case(a)) {
 			fprintf(stderr, "bad case '%s'\n", a);
 			return 2;
@@ -1475,7 +1518,12 @@ int main(int argc, char **argv)
 				int64_t t0 = now_ns();
 				int ret;
 
-				ret = c->how == HOW_MUNMAP ? run_munmap_trial(c, &r) : run_victim_trial(c, &r);
+				if (c->how == HOW_MUNMAP)
+					ret = run_munmap_trial(c, &r);
+				else if (c->how == HOW_FORK || c->how == HOW_THREAD)
+					ret = run_churn_trial(c, &r);
+				else
+					ret = run_victim_trial(c, &r);
 				print_case(c, desc, sizeof(desc));
 				c->trials++;
 				printf("# row %s rep=%d ok=%d ttf_ms=%.3f call_ms=%.3f rc=%d err=%s ran=%d overlap=%d rss_mib=%ld huge_pct=%ld maps=%ld tlb_ipis=%ld setup_ms=%.1f calib_us=%.1f trial_ms=%.1f swap_kb=%ld swap_ms=%.3f swap_left_kb=%ld\n",
@@ -1483,7 +1531,7 @@ int main(int argc, char **argv)
 				       r.err ? strerrorname_np(r.err) : "0", r.ran, r.overlap, r.rss_mib,
 				       r.huge_pct, r.maps, r.tlb_ipis, r.setup_ms, r.calib_us,
 				       ms_between(t0, now_ns()), r.swap_kb, r.swap_ms, r.swap_left_kb);
-				if (lockstat && c->how != HOW_MUNMAP && !ret)
+				if (lockstat && c->how <= HOW_MRELEASE && !ret)
 					lockstat_print(desc, c->trials);
 				if (ret || r.rc) {
 					c->failed++;

@@ -16,7 +16,8 @@
  *     an eventfd, /dev/null, a directory, /proc/<pid>, a memfd, an epoll,
  *     a signalfd, a timerfd, an O_PATH descriptor, stdin/stdout/stderr;
  *   - numbers that are not open: closed ones, beyond RLIMIT_NOFILE, negative
- *     ones (among them the PIDFD_SELF* values of later kernels).
+ *     ones (among them the PIDFD_SELF* values: on a kernel that has them,
+ *     6.15 and later, -10000 and -10001 name this live process, EINVAL).
  *
  * Flags are 0 most of the time, otherwise one random bit, a random word or
  * all ones.  Every call must return one of the documented results (0,
@@ -420,10 +421,16 @@ static unsigned int random_flags(void)
 	}
 }
 
-/* A number that is not an open descriptor, and what kind of number. */
-static int bad_number(const char **what)
+/* Whether pidfd_send_signal() takes PIDFD_SELF_THREAD_GROUP (-10001). */
+static bool have_pidfd_self;
+
+/*
+ * A number that is not an open descriptor, and what kind of number; on a
+ * kernel with PIDFD_SELF, its two values are this process (K_SELF_INIT).
+ */
+static int bad_number(const char **what, enum kind *kind)
 {
-	static const int self_like[] = { -100, -200, -10000, -20000 };
+	static const int self_like[] = { -100, -200, -10000, -10001, -20000 };
 	int fd, tries;
 
 	switch (rnd(6)) {
@@ -434,8 +441,14 @@ static int bad_number(const char **what)
 		*what = "negative";
 		return rnd(2) ? INT_MIN : -(int)(1 + rnd(INT_MAX));
 	case 2:
-		*what = "PIDFD_SELF-like negative";
-		return self_like[rnd(4)];
+		fd = self_like[rnd(5)];
+		if (have_pidfd_self && (fd == -10000 || fd == -10001)) {
+			*what = "PIDFD_SELF (this process)";
+			*kind = K_SELF_INIT;
+		} else {
+			*what = "PIDFD_SELF-like negative";
+		}
+		return fd;
 	case 3:
 		*what = "beyond RLIMIT_NOFILE";
 		switch (rnd(3)) {
@@ -497,8 +510,8 @@ static void do_call(int starved_bias)
 				idx = i;
 	}
 	if (idx < 0 && pick < 12) {
-		fd = bad_number(&what);
 		kind = K_BAD_NUMBER;
+		fd = bad_number(&what, &kind);
 	} else if (idx < 0 && pick < 15) {
 		fd = rnd(3);
 		what = "stdin/stdout/stderr";
@@ -767,6 +780,7 @@ int main(int argc, char **argv)
 	rng_seed(seed);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	self_pid = getpid();
+	have_pidfd_self = syscall(__NR_pidfd_send_signal, -10001, 0, NULL, 0) == 0;
 	start = now_us();
 	deadline = start + deadline_s * 1000000ULL;
 	life_us = deadline_s * 1000000ULL;
@@ -776,8 +790,8 @@ int main(int argc, char **argv)
 
 	printf("KTAP version 1\n");
 	printf("1..%d\n", K_NR);
-	printf("# mrelease-fuzz: %llu calls, deadline %u s, seed %#llx\n", ncalls, deadline_s,
-	       (unsigned long long)seed);
+	printf("# mrelease-fuzz: %llu calls, deadline %u s, seed %#llx, PIDFD_SELF %s\n", ncalls,
+	       deadline_s, (unsigned long long)seed, have_pidfd_self ? "yes" : "no");
 	r = mrelease(-1, 0);
 	printf("# probe: process_mrelease(-1, 0) = %d (%s)\n", r, r ? strerror(errno) : "0");
 	exit_mm_mode = probe_exit_semantics(buf, sizeof(buf));

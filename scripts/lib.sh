@@ -3,14 +3,44 @@
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 B=${B:-$top/build}
 
+# ccache: one cache for the user, shared by every clone and both bases (a
+# fresh clone builds from it as fast as the clone it came from); without a
+# home directory, one in build/.  CCACHE_DIR=<empty dir> measures a cold build.
+CCACHE_DIR=${CCACHE_DIR:-${HOME:+${XDG_CACHE_HOME:-$HOME/.cache}/process-mrelease/ccache}}
+CCACHE_DIR=${CCACHE_DIR:-$B/ccache}
+
 say()  { printf '%s\n' "$*" >&2; }
 die()  { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 step() { printf '==> %s\n' "$*" >&2; }
 
-# base/pin in shell form
+# base/bases.tsv: one row per base.  BASE selects the row (default: the
+# first); T is that base's build folder (its trees, guests and logs), PD its
+# series (patches/<base>).  use_base switches to another row.
+base_rows() { awk -F'\t' '/^#/ || NF == 0 { next } !h { h = 1; next } { print $1 }' "$top/base/bases.tsv"; }
+base_field() { # <column>: one cell of the current base's row ("-": empty)
+	awk -F'\t' -v b="$BASE" -v c="$1" '
+		/^#/ || NF == 0 { next }
+		!hdr { for (i = 1; i <= NF; i++) col[$i] = i; hdr = 1; next }
+		$1 == b { if (!(c in col)) exit 2; v = $col[c]; if (v == "-") v = ""; print v; found = 1 }
+		END { if (!found) exit 1 }' "$top/base/bases.tsv"
+}
+use_base() { # <base>
+	BASE=$1
+	base_field base >/dev/null ||
+		die "unknown base '$BASE'; base/bases.tsv has: $(base_rows | tr '\n' ' ')(BASE=<one of them>)"
+	T=$B/$BASE PD=$top/patches/$BASE
+	export BASE
+}
+use_base "${BASE:-$(base_rows | head -1)}"
+
+# distro_rows: the names of configs/distro.tsv's rows for the current base
+distro_rows() { awk -F'\t' -v b="$BASE" '/^#/ || NF == 0 { next } !h { h = 1; next } $1 == b { print $2 }' "$top/configs/distro.tsv"; }
+
+# the base's pin (base/<base>.pin) in shell form
 load_pin() {
-	# shellcheck disable=SC1091
-	. "$top/base/pin"
+	unset ARCHIVE SUITE POOL CONFIG_POOL REF_IMAGE_POOL
+	# shellcheck disable=SC1090
+	. "$top/$(base_field pin)"
 	DEB="${PACKAGE}_${PKG_VERSION}_all.deb"
 	DEB="${DEB//:/%3a}"
 }
@@ -48,4 +78,34 @@ apt_fetch() {
 	rm -f "$dir/$file.part"
 	/usr/lib/apt/apt-helper download-file "$uri" "$dir/$file.part" >>"$log" 2>&1 || { rm -f "$dir/$file.part"; return 1; }
 	mv "$dir/$file.part" "$dir/$file"
+}
+
+# pool_fetch <dir> <log> <package> <debarch|all> <version> <pool dir>: download
+# one .deb by its path in the pool of the pin's ARCHIVE (for packages of a
+# suite that the machine's apt sources do not index).  When the pool does
+# not serve it, list the versions that the pin's SUITE index offers.
+pool_fetch() {
+	local dir=$1 log=$2 pkg=$3 arch=$4 v=$5 pool=$6 file uri idx offers
+	file=${pkg}_${v//:/%3a}_$arch.deb
+	uri=$ARCHIVE/$pool/$file
+	rm -f "$dir/$file.part"
+	echo "fetching $uri" >"$log"
+	if /usr/lib/apt/apt-helper download-file "$uri" "$dir/$file.part" >>"$log" 2>&1; then
+		mv "$dir/$file.part" "$dir/$file"
+		return 0
+	fi
+	rm -f "$dir/$file.part"
+	idx=$ARCHIVE/dists/$SUITE/main/binary-${arch/all/amd64}/Packages.xz
+	offers=$(/usr/lib/apt/apt-helper download-file "$idx" "$dir/Packages.$$.xz" >/dev/null 2>&1 &&
+		xz -dc "$dir/Packages.$$.xz" | awk -v RS= -v p="$pkg" '
+			{ n = v = "" }
+			match($0, /(^|\n)Package: [^\n]*/) { n = substr($0, RSTART, RLENGTH); sub(/.*Package: /, "", n) }
+			match($0, /\nVersion: [^\n]*/) { v = substr($0, RSTART + 10, RLENGTH - 10) }
+			n == p { print "    " v }')
+	rm -f "$dir/Packages.$$.xz"
+	die "the archive does not serve $file (step: fetch $pkg; log: $log)
+  wanted: $uri
+  $SUITE's index ($idx) offers $pkg in:
+${offers:-    (no version: the package is gone from $SUITE)}
+  Move the pin ($(base_field pin)) to one of them by hand: version, SHA-256, and the image name."
 }
