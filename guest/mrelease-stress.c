@@ -1699,6 +1699,23 @@ static const char *coverage_gap(int sc)
 	return NULL;
 }
 
+/* The first line of a small file, without its newline; 0 on success. */
+static int read_small(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
 /*
  * In-use mm_struct objects (/proc/slabinfo's active_objs), after asking
  * SLUB to flush its per-CPU slabs so that their free objects stop counting
@@ -1768,6 +1785,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	mm_base = mm_struct_active();
+	/* what a zombie that keeps its mm keeps of it, besides the page-table root */
+	if (!read_small("/sys/kernel/slab/mm_struct/object_size", buf, sizeof(buf)))
+		printf("# mm_struct object size: %s bytes\n", buf);
 	r = mrelease(-1, 0);
 	no_syscall = r == -1 && errno == ENOSYS;
 	printf("# probe: process_mrelease(-1, 0) = %d (%s)\n", r, r ? strerror(errno) : "0");

@@ -33,8 +33,12 @@ use_base() { # <base>
 }
 use_base "${BASE:-$(base_rows | head -1)}"
 
-# distro_rows: the names of configs/distro.tsv's rows for the current base
-distro_rows() { awk -F'\t' -v b="$BASE" '/^#/ || NF == 0 { next } !h { h = 1; next } $1 == b { print $2 }' "$top/configs/distro.tsv"; }
+# distro_rows [check]: the names of configs/distro.tsv's rows for the
+# current base (with "check": only those make check builds)
+distro_rows() {
+	awk -F'\t' -v b="$BASE" -v only="${1:-}" '/^#/ || NF == 0 { next } !h { h = 1; next }
+		$1 == b && (only == "" || $6 == "yes") { print $2 }' "$top/configs/distro.tsv"
+}
 
 # the base's pin (base/<base>.pin) in shell form
 load_pin() {
