@@ -228,7 +228,7 @@ for c in cases:
 # p9: what every exit pays (the series pins the mm of a dying process)
 for c in cases:
     if c[0] in CHURN:
-        fig("exit", "%s x %d, the whole loop" % (HOWNAME[c[0]], c[1]), "ms",
+        fig("exit", "%s: one iteration, median of %d" % (HOWNAME[c[0]], c[1]), "ms",
             {k: stat(samples(k, *c, metric="call")) for k in KERNELS})
 
 # 64 KiB mTHP and PMD-size THP: P1 and P2 again
