@@ -64,7 +64,7 @@ arch_field() {
 # When the mirrors' index no longer lists that version (Debian's security
 # archive lists only the newest linux-config-6.12, but its pool keeps the
 # older files), fetch it by name from the pool directory that holds the
-# version the index does list.  The caller checks the SHA-256 from base/pin.
+# version the index does list.  The caller checks the SHA-256 from base/<base>.pin.
 apt_fetch() {
 	local dir=$1 log=$2 pkg=$3 arch=$4 v=$5 spec uri file
 	file=${pkg}_${v//:/%3a}_$arch.deb
