@@ -42,7 +42,8 @@ distro_rows() {
 
 # the base's pin (base/<base>.pin) in shell form
 load_pin() {
-	unset ARCHIVE SUITE POOL CONFIG_POOL REF_IMAGE_POOL
+	# a variable only one pin sets must not outlive a switch of base
+	unset ARCHIVE SUITE POOL CONFIG_POOL REF_IMAGE_POOL SPARSE_SOURCE SPARSE_SHA256
 	# shellcheck disable=SC1090
 	. "$top/$(base_field pin)"
 	DEB="${PACKAGE}_${PKG_VERSION}_all.deb"
