@@ -50,13 +50,15 @@ load_pin() {
 	DEB="${DEB//:/%3a}"
 }
 
-# arch_field <arch> <column>: one cell of configs/arches.tsv
+# arch_field <arch> <column>: one cell of configs/arches.tsv, or the value
+# configs/arches-base.tsv gives for it on $BASE
 arch_field() {
-	awk -F'\t' -v a="$1" -v c="$2" '
+	awk -F'\t' -v a="$1" -v c="$2" -v b="${BASE:-}" '
 		/^#/ || NF == 0 { next }
+		FILENAME ~ /arches-base/ { if ($1 == b && $2 == a && $3 == c) { over = $4; has = 1 }; next }
 		!hdr { for (i = 1; i <= NF; i++) col[$i] = i; hdr = 1; next }
-		$1 == a { if (!(c in col)) exit 2; v = $col[c]; if (v == "-") v = ""; print v; found = 1 }
-		END { if (!found) exit 1 }' "$top/configs/arches.tsv" ||
+		$1 == a { if (!(c in col)) exit 2; v = has ? over : $col[c]; if (v == "-") v = ""; print v; found = 1 }
+		END { if (!found) exit 1 }' "$top/configs/arches-base.tsv" "$top/configs/arches.tsv" ||
 		die "arch '$1' (column $2) is not in configs/arches.tsv"
 }
 
