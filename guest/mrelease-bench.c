@@ -36,8 +36,8 @@
  *       (not starved; another process holds its mm, see below)
  *   p6  p1 and p2 (S = the first of -S) in 64 KiB mTHP and in PMD-size THP,
  *       for every N of -T
- *   p7  mrelease, S as p6, of victims with many threads: victim=threads and
- *       victim=mutexes
+ *   p7  mrelease, S as p6, of victims with many threads or robust list
+ *       entries: victim=threads, victim=mutexes and victim=longlist
  *   p8  kill-only and mrelease, S as p6, of -V MiB of which half is in
  *       swap (victim=swapped)
  *   p9  what every exit pays: how=fork (fork(), the child _exit()s at
@@ -110,6 +110,11 @@
  *   mutexes 100 more threads, each holding a process-private robust mutex
  *           that lives in the memory released (process_mrelease() keeps
  *           the pages a robust list needs: this is what that costs)
+ *   longlist a robust list registered by hand whose 2,047 entries sit in
+ *           2,047 pages of the memory released, then one in a MAP_SHARED
+ *           page that holds the thread's TID: the longest list the exit
+ *           path walks, and more pages than process_mrelease() may keep
+ *           (it must stay within its bound, in pages and in time)
  *   swapped half of its pages paged out (MADV_PAGEOUT) to a zram swap
  *           device that the program sets up when a case needs it: the
  *           release frees those swap entries (and zram's compressed
@@ -122,6 +127,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +142,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/futex.h>
 #include <linux/userfaultfd.h>
 
 #define MIB ((size_t)1 << 20)
@@ -589,6 +596,36 @@ static int setup_mutexes(struct region *r)
 	return start_threads(r, 100, true);
 }
 
+struct longlist_entry {
+	struct robust_list list;
+	uint32_t word;
+};
+
+static int setup_longlist(struct region *r)
+{
+	static struct robust_list_head head;
+	struct longlist_entry *shared, *e;
+	struct robust_list *next;
+	size_t i, n = 2047, step = r->pages / n;
+
+	shared = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED || !step)
+		return -1;
+	shared->word = syscall(SYS_gettid);
+	shared->list.next = &head.list;
+	next = &shared->list;
+	for (i = n; i-- > 0;) {
+		e = (struct longlist_entry *)(vma_addr(r, 0) + i * step * page_size);
+		e->word = 0;
+		e->list.next = next;
+		next = &e->list;
+	}
+	head.list.next = next;
+	head.futex_offset = offsetof(struct longlist_entry, word);
+	head.list_op_pending = NULL;
+	return syscall(SYS_set_robust_list, &head, sizeof(head));
+}
+
 /*
  * victim=swapped: the second half of the data pages goes to swap (the zram
  * device swap_on() set up) through MADV_PAGEOUT.  Each of those pages is
@@ -730,6 +767,7 @@ static const struct victim_kind victim_kinds[] = {
 	{ "threads", setup_threads, NULL, false, false },
 	{ "mutexes", setup_mutexes, NULL, false, false },
 	{ "swapped", setup_swapped, NULL, false, true },
+	{ "longlist", setup_longlist, NULL, false, false },
 };
 
 /*
@@ -1369,6 +1407,7 @@ int main(int argc, char **argv)
 	const struct victim_kind *plain = &victim_kinds[0], *robust = &victim_kinds[1];
 	const struct victim_kind *holder = &victim_kinds[2], *threads = &victim_kinds[3];
 	const struct victim_kind *mutexes = &victim_kinds[4], *swapped = &victim_kinds[5];
+	const struct victim_kind *longlist = &victim_kinds[6];
 	static const unsigned int splits[] = { 100, 10000 };
 	const char *pcp_fraction = "100000";
 	unsigned int seed = 0;
@@ -1433,6 +1472,7 @@ int main(int argc, char **argv)
 		if (all || !strcmp(a, "p7")) {
 			add_case(HOW_MRELEASE, p4n, 1, 1, threads);
 			add_case(HOW_MRELEASE, p4n, 1, 1, mutexes);
+			add_case(HOW_MRELEASE, p4n, 1, 1, longlist);
 		}
 		if (all || !strcmp(a, "p8")) {
 			add_case(HOW_KILL, p4n, ss[0], 1, swapped);
