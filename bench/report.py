@@ -388,7 +388,7 @@ titles = {
                    "behind another waiter)",
     "P4": "P4 [icount] scaling: the same RSS in 1, 100 and 10,000 VMAs",
     "other": "[icount] other victims",
-    "threads": "[icount] many threads: the process_mrelease() call alone (patch 9 keeps the pages that robust lists need)",
+    "threads": "[icount] many threads: the process_mrelease() call alone (the series keeps the pages that robust lists need)",
     "exit": "[icount] the exit path: process creation and exit in a loop on CPU 0 (CPU 1 idle), "
             "what the series adds to every exit",
     "thp": "[icount] 64 KiB mTHP (64k) and PMD-size THP (2m), MADV_HUGEPAGE, 2 MiB aligned: P1 and P2 again",
@@ -524,7 +524,7 @@ for f in figs:
 if any_:
     criterion("[icount] ours within 3 % of the reference on every P1-P2 figure (4k, 64k, 2m)", ok,
               "outside: " + "; ".join(det) if det else "every ours/ref ratio within 0.97-1.03")
-# patch 9's cost: many threads, robust lists
+# the robust lists patch: its cost with many threads
 for c in cases:
     if c[0] == "mrelease" and c[4] in THREADED:
         a, b = (stat(samples(k, *c, metric="call")) for k in KERNELS)
