@@ -22,6 +22,10 @@
  * FAULT_INJECTION report, read back from /dev/kmsg).  The leak and splat
  * checks run after this program (guest/check-ours.list, scripts/check).
  *
+ * Then the same sweeps through memory.reap of the victim's cgroup instead of
+ * the call (tests named memory_reap.*): the write may also fail with ENOMEM
+ * when kernfs cannot allocate its buffer, and must then release nothing.
+ *
  * Victims, each its own KTAP test:
  *  starved_plain         killed, starved of CPU by a SCHED_FIFO loop
  *  starved_robust        the same with two threads holding robust mutexes:
@@ -200,16 +204,19 @@ static void kmsg_site(char *site, size_t len)
  * with probability 100 fails every further allocation of the thread).
  * *injected tells whether the n-th point was reached.
  */
+static bool via_reap;	/* memory.reap of the victim's cgroup, not the call */
+
 static int mrelease_nth(int pidfd, unsigned int n, bool later, bool *injected, int *err)
 {
 	char buf[32];
 	int fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	int mif = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	int reap = via_reap ? open(CG "/memory.reap", O_WRONLY | O_CLOEXEC) : -1;
 	int r;
 	ssize_t len;
 
 	*injected = false;
-	if (fd < 0 || mif < 0) {
+	if (fd < 0 || mif < 0 || (via_reap && reap < 0)) {
 		*err = errno;
 		goto fail;
 	}
@@ -224,7 +231,10 @@ static int mrelease_nth(int pidfd, unsigned int n, bool later, bool *injected, i
 		write(fd, "0", 1);
 		goto fail;
 	}
-	r = mrelease(pidfd, 0);
+	if (via_reap)
+		r = write(reap, "1", 1) == 1 ? 0 : -1;
+	else
+		r = mrelease(pidfd, 0);
 	*err = errno;
 	if (write(mif, "0", 1) != 1)
 		r = -2;
@@ -234,6 +244,8 @@ static int mrelease_nth(int pidfd, unsigned int n, bool later, bool *injected, i
 		r = -2;
 	close(fd);
 	close(mif);
+	if (reap >= 0)
+		close(reap);
 	if (n && len > 0) {
 		buf[len] = '\0';
 		*injected = atoi(buf) == 0;
@@ -244,6 +256,8 @@ fail:
 		close(fd);
 	if (mif >= 0)
 		close(mif);
+	if (reap >= 0)
+		close(reap);
 	return -2;
 }
 
@@ -624,9 +638,11 @@ static int step(enum kind kind, bool later, unsigned int n, unsigned int *res_cn
 		return -1;
 	}
 	res_cnt[r1 == 0 ? 0 : 1]++;
-	if (r1 && e1 != EAGAIN)
-		fail("n=%u: %s (%s), only 0 or EAGAIN are documented for a failed allocation",
-		     n, rname(r1, e1), injected ? "fault injected" : "no fault injected");
+	/* memory.reap: kernfs may fail to allocate the write's buffer */
+	if (r1 && e1 != EAGAIN && !(via_reap && e1 == ENOMEM))
+		fail("n=%u: %s (%s), only 0 or EAGAIN%s are documented for a failed allocation",
+		     n, rname(r1, e1), injected ? "fault injected" : "no fault injected",
+		     via_reap ? " (or ENOMEM from kernfs)" : "");
 	if (r1 && !injected)
 		fail("n=%u: %s without any fault injected", n, rname(r1, e1));
 	/* "If the pages cannot be recorded, nothing is released" */
@@ -675,15 +691,20 @@ static void sweep(int num, enum kind kind, bool later)
 	int before = errors, r = 0;
 	char name[96];
 
-	snprintf(name, sizeof(name), "%s.%s", kind_name[kind], mode);
+	snprintf(name, sizeof(name), "%s%s.%s", via_reap ? "memory_reap." : "",
+		 kind_name[kind], mode);
 	if (only && !strstr(name, only)) {
 		printf("ok %d %s # SKIP not selected\n", num, name);
 		return;
 	}
+	if (via_reap && access(CG "/memory.reap", W_OK)) {
+		printf("ok %d %s # SKIP no memory.reap in this kernel\n", num, name);
+		return;
+	}
 
-	printf("# %s.%s: process_mrelease() with fail-nth = 1, 2, ...%s on a fresh %zu MiB "
-	       "victim each\n", kind_name[kind], mode, later ? " and make-it-fail" : "",
-	       victim_mib);
+	printf("# %s: %s with fail-nth = 1, 2, ...%s on a fresh %zu MiB victim each\n",
+	       name, via_reap ? "a write to memory.reap" : "process_mrelease()",
+	       later ? " and make-it-fail" : "", victim_mib);
 	for (n = 1; n <= MAX_N; n++) {
 		r = step(kind, later, n, res_cnt);
 		if (r)
@@ -692,10 +713,10 @@ static void sweep(int num, enum kind kind, bool later)
 	if (r == 0)
 		fail("no call completed without a fault after %u injection points", MAX_N);
 	else if (r > 0)
-		printf("# %s.%s: %u injection points (n=1..%u), then n=%u injected nothing; "
-		       "results: 0 %u, EAGAIN %u\n", kind_name[kind], mode, n - 1, n - 1, n,
+		printf("# %s: %u injection points (n=1..%u), then n=%u injected nothing; "
+		       "results: 0 %u, an error %u\n", name, n - 1, n - 1, n,
 		       res_cnt[0], res_cnt[1]);
-	printf("%sok %d %s.%s\n", errors == before ? "" : "not ", num, kind_name[kind], mode);
+	printf("%sok %d %s\n", errors == before ? "" : "not ", num, name);
 	fflush(stdout);
 }
 
@@ -709,21 +730,24 @@ int main(int argc, char **argv)
 	if (argc > 2)
 		only = argv[2];
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("KTAP version 1\n1..%d\n", 2 * K_NR);
+	printf("KTAP version 1\n1..%d\n", 4 * K_NR);
 	why = fi_setup();
 	if (!why)
 		why = cg_setup();
 	if (!why && hog_init(&hog, last_cpu(), 1800000000ULL))
 		why = hog.why_not;
 	if (why) {
-		for (k = 0; k < 2 * K_NR; k++)
-			printf("ok %d %s.%s # SKIP %s\n", k + 1, kind_name[k / 2],
+		for (k = 0; k < 4 * K_NR; k++)
+			printf("ok %d %s%s.%s # SKIP %s\n", k + 1,
+			       k < 2 * K_NR ? "" : "memory_reap.", kind_name[k / 2 % K_NR],
 			       k % 2 ? "nth_and_later_fail" : "only_nth_fails", why);
 		return 4;
 	}
 	pin_to(0, 0);
-	for (k = 0; k < 2 * K_NR; k++)
-		sweep(k + 1, k / 2, k % 2);
+	for (k = 0; k < 4 * K_NR; k++) {
+		via_reap = k >= 2 * K_NR;
+		sweep(k + 1, k / 2 % K_NR, k % 2);
+	}
 	hog_exit(&hog);
 	rmdir(CG);
 	return errors ? 1 : 0;
