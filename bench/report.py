@@ -18,7 +18,10 @@ import os, re, statistics, sys
 logs, out, top, elapsed, report_only = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 KERNELS = ("ours", "ref")
 HOWNAME = {"kill": "kill-only", "mrelease": "process_mrelease", "munmap": "munmap",
-           "fork": "fork, _exit, waitpid", "thread": "pthread_create, return, pthread_join"}
+           "fork": "fork, _exit, waitpid", "thread": "pthread_create, return, pthread_join",
+           "cgkill": "cgroup.kill only", "cgloop": "cgroup.kill, then pidfd_open + process_mrelease per pid",
+           "cgreap": "cgroup.kill, then memory.reap"}
+CG = ("cgkill", "cgloop", "cgreap")
 CHURN = ("fork", "thread")
 
 def parse(path):
@@ -205,7 +208,7 @@ for n in sorted({c[1] for c in cases if c[3] > 1}):
 # victim kinds other than "plain": robust mutexes held, mm_users holder,
 # many threads
 for c in cases:
-    if c[4] != "plain":
+    if c[4] != "plain" and c[0] not in CG:
         fig("other", "%s victim=%s N=%d S=%d VMAs=%d time-to-free" % (HOWNAME[c[0]], c[4], c[1], c[2], c[3]),
             "ms", {k: stat(samples(k, *c)) for k in KERNELS})
 THREADED = ("threads", "mutexes", "longlist")
@@ -224,6 +227,37 @@ for c in cases:
             v[k] = a[0] - b[0] if a and b else None
         fig("threads", "process_mrelease call victim=%s minus victim=plain N=%d" % (c[4], c[1]), "ms", v,
             ratio=False, kind="value")
+
+# p10: a killed cgroup, released three ways (memory.reap: ours only)
+def cgmed(k, how, c, metric="ttf"):
+    st = stat(samples(k, how, c[1], c[2], c[3], c[4], metric=metric))
+    return st[0] if st else None
+
+cgcases = sorted({c for c in cases if c[0] in CG}, key=lambda c: (c[4], c[2], CG.index(c[0])))
+for c in cgcases:
+    fig("P10", "%s victim=%s N=%d S=%d time-to-free" % (HOWNAME[c[0]], c[4], c[1], c[2]), "ms",
+        {k: stat(samples(k, *c)) for k in KERNELS}, ratio=False)
+    if c[0] != "cgkill":
+        fig("P10", "%s victim=%s N=%d S=%d: the loop or the write" % (HOWNAME[c[0]], c[4], c[1], c[2]), "ms",
+            {k: stat(samples(k, *c, metric="call")) for k in KERNELS}, ratio=False)
+    if c[0] == "cgreap":
+        fig("P10", "memory.reap / the loop, time-to-free victim=%s S=%d" % (c[4], c[2]), "x",
+            {k: (cgmed(k, "cgreap", c) / cgmed(k, "cgloop", c)
+                 if cgmed(k, "cgreap", c) and cgmed(k, "cgloop", c) else None) for k in KERNELS},
+            ratio=False, kind="value")
+        mm = {k: stat(samples(k, "munmap", c[1], 0, metric="mibps")) for k in KERNELS}
+        fig("P10", "memory.reap / munmap of N in the caller, MiB/s victim=%s S=%d" % (c[4], c[2]), "x",
+            {k: (cgmed(k, "cgreap", c, "mibps") / mm[k][0] if cgmed(k, "cgreap", c, "mibps") and mm[k] else None)
+             for k in KERNELS}, ratio=False, kind="value")
+for victim in sorted({c[4] for c in cgcases}):
+    sts = sorted({c[2] for c in cgcases if c[4] == victim and c[0] == "cgreap"})
+    if len(sts) > 1:
+        v = {}
+        for k in KERNELS:
+            meds = [cgmed(k, "cgreap", c) for c in cgcases if c[4] == victim and c[0] == "cgreap"]
+            v[k] = 100 * (max(meds) - min(meds)) / min(meds) if meds and None not in meds else None
+        fig("P10", "memory.reap time-to-free spread across S=%s victim=%s" % (",".join(map(str, sts)), victim),
+            "%", v, ratio=False, kind="value")
 
 # p9: what every exit pays (the series pins the mm of a dying process)
 for c in cases:
@@ -359,7 +393,7 @@ for ev in LOCK_EVS:
                     {k: stat(per_gib(k, how, n, ev, cls)) for k in KERNELS})
 
 # ours/ref
-SECTIONS = ["P1", "P2", "P4", "other", "threads", "exit", "thp", "swap", "P3"] + ["locks-" + ev for ev in ("slowpath", "begin")]
+SECTIONS = ["P1", "P2", "P4", "other", "threads", "exit", "thp", "swap", "P10", "P3"] + ["locks-" + ev for ev in ("slowpath", "begin")]
 figs.sort(key=lambda f: SECTIONS.index(f["section"]))
 for f in figs:
     o, r = f["v"].get("ours"), f["v"].get("ref")
@@ -389,6 +423,9 @@ titles = {
     "P4": "P4 [icount] scaling: the same RSS in 1, 100 and 10,000 VMAs",
     "other": "[icount] other victims",
     "threads": "[icount] many threads: the process_mrelease() call alone (the series keeps the pages that robust lists need)",
+    "P10": "P10 [icount] a killed cgroup (victim=cgbig: 64 x 16 MiB + 256 MiB with 100 threads; cgmany: "
+           "1,000 x 1 MiB) kept off CPU 0 for S s after cgroup.kill: time until memory.current has dropped by "
+           "98 % of the cgroup's anonymous memory; the reference kernel has no memory.reap",
     "exit": "[icount] the exit path: process creation and exit in a loop on CPU 0 (CPU 1 idle), "
             "what the series adds to every exit",
     "thp": "[icount] 64 KiB mTHP (64k) and PMD-size THP (2m), MADV_HUGEPAGE, 2 MiB aligned: P1 and P2 again",
@@ -552,6 +589,34 @@ for f in figs:
 # wall-clock figures stay in the table for what they tell.
 # run to run: the icount ratios of this run against the run before
 prev = {}
+# p10: memory.reap (ours)
+if any(c[0] == "cgreap" for c in cases):
+    det, ok = [], True
+    for f in figs:
+        if f["section"] == "P10" and f["label"].startswith("memory.reap / the loop"):
+            x = f["v"].get("ours")
+            ok &= x is not None and x <= 1.0
+            det.append("%s: %s" % (f["label"].replace("memory.reap / the loop, time-to-free ", ""),
+                                   "%.3f" % x if x is not None else "-"))
+    criterion("[icount] ours: memory.reap time-to-free <= 1.0 x oomd's loop, every shape and S", ok and bool(det),
+              "; ".join(det))
+    det, ok = [], True
+    for f in figs:
+        if f["section"] == "P10" and f["label"].startswith("memory.reap time-to-free spread"):
+            x = f["v"].get("ours")
+            ok &= x is not None and x <= 5
+            det.append("%s: %s %%" % (f["label"].split("victim=")[1], fmt(x)))
+    criterion("[icount] ours: memory.reap time-to-free does not depend on S (spread <= 5 %)", ok and bool(det),
+              "; ".join(det))
+    det, ok = [], True
+    for f in figs:
+        if f["section"] == "P10" and f["label"].startswith("memory.reap / munmap"):
+            x = f["v"].get("ours")
+            ok &= x is not None and x >= 0.95
+            det.append("%s: %s" % (f["label"].split("MiB/s ")[1], "%.3f" % x if x is not None else "-"))
+    criterion("[icount] ours: memory.reap releases >= 0.95 x as fast as munmap of the same N in the caller",
+              ok and bool(det), "; ".join(det))
+
 pf = os.path.join(out, "previous", "results.csv")
 if os.path.exists(pf):
     import csv

@@ -40,14 +40,17 @@
  *       entries: victim=threads, victim=mutexes and victim=longlist
  *   p8  kill-only and mrelease, S as p6, of -V MiB of which half is in
  *       swap (victim=swapped)
+ *   p10 a killed cgroup (see run_cgroup_trial()): how=cgkill, cgloop and
+ *       cgreap of victim=cgbig (n=1280) and victim=cgmany (n=1000), every
+ *       S; and munmap() of those 1280 and 1000 MiB in the caller, s=0
  *   p9  what every exit pays: how=fork (fork(), the child _exit()s at
  *       once, waitpid()) and how=thread (pthread_create() of a thread
  *       that returns at once, pthread_join()), n = 2,000 iterations each,
  *       on CPU 0 with CPU 1 idle; call_ms is the median iteration, and
  *       each repetition runs MAX_TRIALS loops (-m does not apply)
- *   all p1 p2 p3 p4 p5 p6 p7 p8 p9
+ *   all p1 p2 p3 p4 p5 p6 p7 p8 p9 p10
  * or one explicit case, comma-separated key=value:
- *   how=kill|mrelease|munmap,n=<MiB>,s=<seconds>,vmas=<count>,victim=<kind>,
+ *   how=kill|mrelease|munmap|cgkill|cgloop|cgreap,n=<MiB>,s=<seconds>,vmas=<count>,victim=<kind>,
  *   pg=4k|64k|2m
  *
  * One trial of how=kill or how=mrelease: a child (the victim) pinned to the
@@ -136,6 +139,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
@@ -150,9 +155,11 @@
 #define HOLD_S 2		/* victim=holder: seconds from the kill until the holder lets go */
 #define ROBUST_SHARED 8
 
-enum how { HOW_KILL, HOW_MRELEASE, HOW_MUNMAP, HOW_FORK, HOW_THREAD };
-static const char *const how_name[] = { "kill", "mrelease", "munmap", "fork", "thread" };
-#define NHOW 5
+enum how { HOW_KILL, HOW_MRELEASE, HOW_MUNMAP, HOW_FORK, HOW_THREAD,
+	   HOW_CGKILL, HOW_CGLOOP, HOW_CGREAP };
+static const char *const how_name[] = { "kill", "mrelease", "munmap", "fork", "thread",
+					"cgkill", "cgloop", "cgreap" };
+#define NHOW 8
 
 /*
  * The page size the memory is faulted in with: 4 KiB pages, 64 KiB mTHP or
@@ -768,6 +775,9 @@ static const struct victim_kind victim_kinds[] = {
 	{ "mutexes", setup_mutexes, NULL, false, false },
 	{ "swapped", setup_swapped, NULL, false, true },
 	{ "longlist", setup_longlist, NULL, false, false },
+	/* p10: the processes of a cgroup (run_cgroup_trial()) */
+	{ "cgbig", setup_plain, NULL, false, false },
+	{ "cgmany", setup_plain, NULL, false, false },
 };
 
 /*
@@ -1223,6 +1233,288 @@ out:
 	return ret;
 }
 
+/*
+ * p10: a killed cgroup.  victim=cgbig is 64 processes of 16 MiB and one of
+ * 256 MiB with 100 threads, victim=cgmany 1,000 processes of 1 MiB, all in
+ * the cgroup CG_BENCH, children of a spawner process that joined it first (a
+ * migration per process would cost a grace period each).  They are killed
+ * with cgroup.kill while kept off their CPU for s seconds (as the other
+ * trials: -C, or the hog), and then
+ *   how=cgkill  nothing more,
+ *   how=cgloop  what oomd does: read cgroup.procs, and per pid pidfd_open()
+ *               and process_mrelease() (call_ms: the whole loop),
+ *   how=cgreap  one write of 1 to memory.reap (call_ms: the write).
+ * time-to-free is from the kill until memory.current has dropped by 98 % of
+ * the cgroup's anonymous memory (memory.stat anon before the kill): the
+ * victims' kernel memory (page tables, stacks) stays until they exit, so
+ * memory.current itself never falls to 2 % of the anonymous memory while
+ * they are starved.  rss_mib is that anonymous memory, maps the number of
+ * processes; for cgloop rc counts the calls that failed with anything but
+ * ESRCH (err: the last of those); ran is 1 when cgloop or cgreap left more
+ * than the 2 % to the victims' own exit.  cgloop and cgreap run CG_TRIALS
+ * times at least (one trial is 1,000 processes: the median of three).
+ */
+#define CG_BENCH "/sys/fs/cgroup/mrelease-bench"
+#define CG_TRIALS 3	/* cgloop, cgreap: the median of at least 3 */
+
+struct cg_shape {
+	const char *victim;
+	unsigned int procs, mib;	/* small processes, MiB each */
+	unsigned int big_mib, big_threads;
+};
+
+static const struct cg_shape cg_shapes[] = {
+	{ "cgbig", 64, 16, 256, 100 },
+	{ "cgmany", 1000, 1, 0, 0 },
+};
+
+static long cg_kb(const char *file, const char *key)
+{
+	char path[128], buf[8192], *p;
+	size_t len = key ? strlen(key) : 0;
+
+	snprintf(path, sizeof(path), CG_BENCH "/%s", file);
+	if (read_file(path, buf, sizeof(buf)))
+		return -1;
+	if (!key)
+		return atol(buf) / 1024;
+	for (p = buf; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, key, len) && p[len] == ' ')
+			return atol(p + len + 1) / 1024;
+	return -1;
+}
+
+static void *cg_idle_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+static void cg_victim(unsigned int mib, unsigned int threads, int ready_fd)
+{
+	size_t len = (size_t)mib * MIB;
+	pthread_t t;
+	char *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(1);
+	if (madvise(p, len, MADV_POPULATE_WRITE))
+		memset(p, 0x5a, len);
+	while (threads--)
+		if (pthread_create(&t, NULL, cg_idle_thread, NULL))
+			_exit(1);
+	if (write(ready_fd, "r", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+/*
+ * The spawner: joins the cgroup, forks the victims, waits to be killed.  It
+ * runs in a fresh image of this program (CG_SPAWNER_ARG), so that every
+ * victim starts from the same memory, whatever the trials before it
+ * touched: what a fork() inherits mapped is part of what a release frees.
+ */
+#define CG_SPAWNER_ARG "--cg-spawner"
+static void cg_spawner(const struct cg_shape *sh, int cpu, int ready_fd)
+{
+	unsigned int i, n = sh->procs + !!sh->big_mib;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (write_file(CG_BENCH "/cgroup.procs", "0"))
+		_exit(1);
+	pin_to(cpu);
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			_exit(1);
+		if (pid == 0) {
+			if (i < sh->procs)
+				cg_victim(sh->mib, 0, ready_fd);
+			cg_victim(sh->big_mib, sh->big_threads, ready_fd);
+		}
+	}
+	for (;;)
+		pause();
+}
+
+/* oomd's loop: every pid of cgroup.procs, pidfd_open() + process_mrelease() */
+static void cg_loop(struct row *r)
+{
+	static char buf[65536];
+	int fd = open(CG_BENCH "/cgroup.procs", O_RDONLY);
+	size_t len = 0;
+	ssize_t got;
+	char *p, *end;
+	int pidfd;
+
+	r->rc = 0;
+	if (fd < 0)
+		return;
+	/* a page per read(), as any reader of cgroup.procs gets it */
+	while (len < sizeof(buf) - 1 &&
+	       (got = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += got;
+	close(fd);
+	buf[len] = '\0';
+	for (p = buf; *p; p = end) {
+		pid_t pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		pidfd = pidfd_open(pid, 0);
+		if (pidfd < 0)
+			continue;
+		if (process_mrelease(pidfd, 0) && errno != ESRCH) {
+			r->rc++;
+			r->err = errno;
+		}
+		close(pidfd);
+	}
+}
+
+/* Poll memory.current until it is at most @kb or @limit ns passed since @from. */
+static int64_t cg_wait(long kb, int64_t from, int64_t limit, bool sleep)
+{
+	for (;;) {
+		long cur = cg_kb("memory.current", NULL);
+		int64_t t = now_ns();
+
+		if (cur >= 0 && cur <= kb)
+			return t;
+		if (cur < 0 || t - from > limit)
+			return -1;
+		if (sleep)
+			usleep(1000);
+	}
+}
+
+static int run_cgroup_trial(struct tcase *c, struct row *r)
+{
+	const struct cg_shape *sh = NULL;
+	bool solo = caller_starves && c->s;
+	int vcpu = solo ? 0 : victim_cpu, ready[2], ret = -1, tries;
+	unsigned int i, n, got = 0;
+	int64_t t0, t1, tf = -1, ts;
+	pid_t spawner, hog = -1;
+	long cur0, anon0, target;
+	char ch;
+
+	for (i = 0; i < sizeof(cg_shapes) / sizeof(cg_shapes[0]); i++)
+		if (!strcmp(c->victim->name, cg_shapes[i].victim))
+			sh = &cg_shapes[i];
+	if (!sh || pipe(ready))
+		return -1;
+	n = sh->procs + !!sh->big_mib;
+	write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	rmdir(CG_BENCH);
+	if (mkdir(CG_BENCH, 0755)) {
+		perror("mkdir " CG_BENCH);
+		close(ready[0]);
+		close(ready[1]);
+		return -1;
+	}
+	ts = now_ns();
+	spawner = fork();
+	if (spawner == 0) {
+		char a[3][16];
+
+		close(ready[0]);
+		snprintf(a[0], sizeof(a[0]), "%d", (int)(sh - cg_shapes));
+		snprintf(a[1], sizeof(a[1]), "%d", vcpu);
+		snprintf(a[2], sizeof(a[2]), "%d", ready[1]);
+		execl("/proc/self/exe", "mrelease-bench", CG_SPAWNER_ARG, a[0], a[1], a[2],
+		      (char *)NULL);
+		_exit(1);
+	}
+	close(ready[1]);
+	while (got < n && read(ready[0], &ch, 1) == 1)
+		got++;
+	close(ready[0]);
+	if (spawner < 0 || got < n) {
+		fprintf(stderr, "%u of %u processes of %s got ready\n", got, n, sh->victim);
+		goto out;
+	}
+	r->setup_ms = ms_between(ts, now_ns());
+	r->maps = n;
+	if (c->s && !solo) {
+		hog = start_hog();
+		if (hog < 0)
+			goto out;
+	}
+	if (solo)
+		caller_fifo(true);
+	r->calib_us = calibrate();
+	cur0 = cg_kb("memory.current", NULL);
+	anon0 = cg_kb("memory.stat", "anon");
+	if (cur0 < 0 || anon0 <= 0)
+		goto out;
+	r->rss_mib = anon0 / 1024;
+	target = cur0 - anon0 * 98 / 100;
+	if (c->s && !solo)
+		*hog_deadline = now_ns() + (int64_t)c->s * 1000000000;
+	t0 = now_ns();
+	if (write_file(CG_BENCH "/cgroup.kill", "1")) {
+		perror("cgroup.kill");
+		goto out;
+	}
+	r->rc = 0;
+	if (c->how == HOW_CGLOOP) {
+		cg_loop(r);
+	} else if (c->how == HOW_CGREAP) {
+		int fd = open(CG_BENCH "/memory.reap", O_WRONLY);
+
+		if (fd < 0 || write(fd, "1", 1) != 1) {
+			r->rc = -1;
+			r->err = errno;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	t1 = now_ns();
+	if (c->how != HOW_CGKILL)
+		r->call_ms = ms_between(t0, t1);
+	/* the victims cannot run for s seconds: without sleeping on their CPU */
+	tf = cg_wait(target, t0, (int64_t)c->s * 1000000000, !c->s);
+	/* released by cgloop or cgreap before the victims could run? */
+	r->ran = c->s && c->how != HOW_CGKILL && tf < 0;
+	if (tf < 0) {
+		if (solo) {
+			caller_fifo(false);
+			pin_to(victim_cpu);
+		}
+		tf = cg_wait(target, t0, ((int64_t)c->s + 120) * 1000000000, true);
+	}
+	if (tf < 0) {
+		fprintf(stderr, "memory.current did not drop to %ld kB (from %ld, anon %ld)\n",
+			target, cur0, anon0);
+		goto out;
+	}
+	r->ttf_ms = ms_between(t0, tf);
+	ret = 0;
+out:
+	if (solo) {
+		caller_fifo(false);
+		pin_to(0);
+	}
+	stop_hog(hog);
+	write_file(CG_BENCH "/cgroup.kill", "1");
+	if (spawner > 0)
+		kill(spawner, SIGKILL);
+	/* the victims are ours to wait for (PR_SET_CHILD_SUBREAPER) */
+	for (tries = 0; tries < 120000; tries++)
+		if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD)
+			break;
+		else
+			usleep(1000);
+	for (tries = 0; rmdir(CG_BENCH) && errno == EBUSY && tries < 5000; tries++)
+		usleep(1000);
+	return ret;
+}
+
 static void *churn_thread(void *arg)
 {
 	return arg;
@@ -1408,11 +1700,16 @@ int main(int argc, char **argv)
 	const struct victim_kind *holder = &victim_kinds[2], *threads = &victim_kinds[3];
 	const struct victim_kind *mutexes = &victim_kinds[4], *swapped = &victim_kinds[5];
 	const struct victim_kind *longlist = &victim_kinds[6];
+	const struct victim_kind *cgshape[2] = { &victim_kinds[7], &victim_kinds[8] };
 	static const unsigned int splits[] = { 100, 10000 };
 	const char *pcp_fraction = "100000";
 	unsigned int seed = 0;
 	int64_t start = now_ns();
 
+	if (argc == 5 && !strcmp(argv[1], CG_SPAWNER_ARG)) {
+		cg_spawner(&cg_shapes[atoi(argv[2]) % 2], atoi(argv[3]), atoi(argv[4]));
+		return 1;
+	}
 	while ((opt = getopt(argc, argv, "r:m:N:S:P:V:T:H:z:LC")) != -1) {
 		switch (opt) {
 		case 'r': reps = atoi(optarg); break;
@@ -1482,9 +1779,20 @@ int main(int argc, char **argv)
 			add_case(HOW_FORK, 2000, 0, 1, plain);
 			add_case(HOW_THREAD, 2000, 0, 1, plain);
 		}
+		if (all || !strcmp(a, "p10")) {
+			for (j = 0; j < nss; j++)
+				for (k = 0; k < 2; k++) {
+					add_case(HOW_CGKILL, k ? 1000 : 1280, ss[j], 1, cgshape[k]);
+					add_case(HOW_CGLOOP, k ? 1000 : 1280, ss[j], 1, cgshape[k]);
+					add_case(HOW_CGREAP, k ? 1000 : 1280, ss[j], 1, cgshape[k]);
+				}
+			/* the same memory unmapped by the caller: the rate to match */
+			add_case(HOW_MUNMAP, 1280, 0, 1, plain);
+			add_case(HOW_MUNMAP, 1000, 0, 1, plain);
+		}
 		if (!all && strcmp(a, "p1") && strcmp(a, "p2") && strcmp(a, "p3") &&
 		    strcmp(a, "p4") && strcmp(a, "p5") && strcmp(a, "p6") && strcmp(a, "p7") &&
-		    strcmp(a, "p8") && strcmp(a, "p9") &&
+		    strcmp(a, "p8") && strcmp(a, "p9") && strcmp(a, "p10") &&
 		    parse_case(a)) {
 			fprintf(stderr, "bad case '%s'\n", a);
 			return 2;
@@ -1495,6 +1803,27 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	/*
+	 * p10 runs in a cgroup of its own; a kernel without memory.reap
+	 * (the reference) runs the other ways of releasing it only.
+	 */
+	for (i = 0; i < ncases && cases[i].how < HOW_CGKILL; i++)
+		;
+	if (i < ncases) {
+		bool reap;
+
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+		write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+		rmdir(CG_BENCH);
+		mkdir(CG_BENCH, 0755);
+		reap = !access(CG_BENCH "/memory.reap", W_OK);
+		rmdir(CG_BENCH);
+		printf("# info memory_reap=%d\n", reap);
+		for (i = j = 0; i < ncases; i++)
+			if (reap || cases[i].how != HOW_CGREAP)
+				cases[j++] = cases[i];
+		ncases = j;
+	}
 	if (seed) {
 		/* Fisher-Yates with a fixed generator: the same seed, the same order */
 		unsigned int x = seed;
@@ -1584,6 +1913,8 @@ int main(int argc, char **argv)
 					ret = run_munmap_trial(c, &r);
 				else if (c->how == HOW_FORK || c->how == HOW_THREAD)
 					ret = run_churn_trial(c, &r);
+				else if (c->how >= HOW_CGKILL)
+					ret = run_cgroup_trial(c, &r);
 				else
 					ret = run_victim_trial(c, &r);
 				print_case(c, desc, sizeof(desc));
@@ -1600,11 +1931,12 @@ int main(int argc, char **argv)
 					break;
 				}
 				/* p9 loops: always MAX_TRIALS, their median is the figure */
-				if (c->how == HOW_KILL)
+				if (c->how == HOW_KILL || c->how >= HOW_CGKILL)
 					sum += r.ttf_ms;
 				else if (c->how != HOW_FORK && c->how != HOW_THREAD)
 					sum += r.call_ms;
-			} while (sum < min_ms && ++t < MAX_TRIALS);
+			} while ((sum < min_ms || (c->how >= HOW_CGLOOP && t < CG_TRIALS - 1)) &&
+				 ++t < MAX_TRIALS);
 		}
 	}
 	for (i = 0; i < ncases; i++) {
