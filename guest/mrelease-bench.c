@@ -42,7 +42,8 @@
  *       swap (victim=swapped)
  *   p10 a killed cgroup (see run_cgroup_trial()): how=cgkill, cgloop and
  *       cgreap of victim=cgbig (n=1280) and victim=cgmany (n=1000), every
- *       S; and munmap() of those 1280 and 1000 MiB in the caller, s=0
+ *       S; cgloop and cgreap of victim=cgempty (n=0), the first S; and
+ *       munmap() of those 1280 and 1000 MiB in the caller, s=0
  *   p9  what every exit pays: how=fork (fork(), the child _exit()s at
  *       once, waitpid()) and how=thread (pthread_create() of a thread
  *       that returns at once, pthread_join()), n = 2,000 iterations each,
@@ -778,6 +779,7 @@ static const struct victim_kind victim_kinds[] = {
 	/* p10: the processes of a cgroup (run_cgroup_trial()) */
 	{ "cgbig", setup_plain, NULL, false, false },
 	{ "cgmany", setup_plain, NULL, false, false },
+	{ "cgempty", setup_plain, NULL, false, false },
 };
 
 /*
@@ -1236,7 +1238,9 @@ out:
 /*
  * p10: a killed cgroup.  victim=cgbig is 64 processes of 16 MiB and one of
  * 256 MiB with 100 threads, victim=cgmany 1,000 processes of 1 MiB, all in
- * the cgroup CG_BENCH, children of a spawner process that joined it first (a
+ * the cgroup CG_BENCH, and victim=cgempty 1,000 processes that map nothing
+ * but what fork() gave them (what a release costs per process, beyond the
+ * memory it frees), children of a spawner process that joined it first (a
  * migration per process would cost a grace period each).  They are killed
  * with cgroup.kill while kept off their CPU for s seconds (as the other
  * trials: -C, or the hog), and then
@@ -1266,7 +1270,9 @@ struct cg_shape {
 static const struct cg_shape cg_shapes[] = {
 	{ "cgbig", 64, 16, 256, 100 },
 	{ "cgmany", 1000, 1, 0, 0 },
+	{ "cgempty", 1000, 0, 0, 0 },
 };
+#define CG_SHAPES (sizeof(cg_shapes) / sizeof(cg_shapes[0]))
 
 static long cg_kb(const char *file, const char *key)
 {
@@ -1297,11 +1303,13 @@ static void cg_victim(unsigned int mib, unsigned int threads, int ready_fd)
 	pthread_t t;
 	char *p;
 
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		_exit(1);
-	if (madvise(p, len, MADV_POPULATE_WRITE))
-		memset(p, 0x5a, len);
+	if (len) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(1);
+		if (madvise(p, len, MADV_POPULATE_WRITE))
+			memset(p, 0x5a, len);
+	}
 	while (threads--)
 		if (pthread_create(&t, NULL, cg_idle_thread, NULL))
 			_exit(1);
@@ -1403,7 +1411,7 @@ static int run_cgroup_trial(struct tcase *c, struct row *r)
 	long cur0, anon0, target;
 	char ch;
 
-	for (i = 0; i < sizeof(cg_shapes) / sizeof(cg_shapes[0]); i++)
+	for (i = 0; i < CG_SHAPES; i++)
 		if (!strcmp(c->victim->name, cg_shapes[i].victim))
 			sh = &cg_shapes[i];
 	if (!sh || pipe(ready))
@@ -1700,14 +1708,15 @@ int main(int argc, char **argv)
 	const struct victim_kind *holder = &victim_kinds[2], *threads = &victim_kinds[3];
 	const struct victim_kind *mutexes = &victim_kinds[4], *swapped = &victim_kinds[5];
 	const struct victim_kind *longlist = &victim_kinds[6];
-	const struct victim_kind *cgshape[2] = { &victim_kinds[7], &victim_kinds[8] };
+	const struct victim_kind *cgshape[3] = { &victim_kinds[7], &victim_kinds[8],
+						 &victim_kinds[9] };
 	static const unsigned int splits[] = { 100, 10000 };
 	const char *pcp_fraction = "100000";
 	unsigned int seed = 0;
 	int64_t start = now_ns();
 
 	if (argc == 5 && !strcmp(argv[1], CG_SPAWNER_ARG)) {
-		cg_spawner(&cg_shapes[atoi(argv[2]) % 2], atoi(argv[3]), atoi(argv[4]));
+		cg_spawner(&cg_shapes[atoi(argv[2]) % CG_SHAPES], atoi(argv[3]), atoi(argv[4]));
 		return 1;
 	}
 	while ((opt = getopt(argc, argv, "r:m:N:S:P:V:T:H:z:LC")) != -1) {
@@ -1786,6 +1795,9 @@ int main(int argc, char **argv)
 					add_case(HOW_CGLOOP, k ? 1000 : 1280, ss[j], 1, cgshape[k]);
 					add_case(HOW_CGREAP, k ? 1000 : 1280, ss[j], 1, cgshape[k]);
 				}
+			/* what a release costs per process, beyond what it frees */
+			add_case(HOW_CGLOOP, 0, ss[0], 1, cgshape[2]);
+			add_case(HOW_CGREAP, 0, ss[0], 1, cgshape[2]);
 			/* the same memory unmapped by the caller: the rate to match */
 			add_case(HOW_MUNMAP, 1280, 0, 1, plain);
 			add_case(HOW_MUNMAP, 1000, 0, 1, plain);
