@@ -280,7 +280,7 @@ for victim in sorted({c[4] for c in cgcases}):
 # p9: what every exit pays (the series pins the mm of a dying process)
 for c in cases:
     if c[0] in CHURN:
-        fig("exit", "%s: one iteration, median of %d" % (HOWNAME[c[0]], c[1]), "ms",
+        fig("exit", "%s: one iteration, mean of the middle 80 %% of %d" % (HOWNAME[c[0]], c[1]), "ms",
             {k: stat(samples(k, *c, metric="call")) for k in KERNELS})
 
 # 64 KiB mTHP and PMD-size THP: P1 and P2 again
@@ -442,7 +442,7 @@ titles = {
     "other": "[icount] other victims",
     "threads": "[icount] many threads: the process_mrelease() call alone (the series keeps the pages that robust lists need)",
     "P10": "P10 [icount] a killed cgroup (victim=cgbig: 64 x 16 MiB + 256 MiB with 100 threads; cgmany: "
-           "1,000 x 1 MiB) kept off CPU 0 for S s after cgroup.kill: time until memory.current has dropped by "
+           "1,000 x 1 MiB; cgempty: 1,000 that map nothing of their own) kept off CPU 0 for S s after cgroup.kill: time until memory.current has dropped by "
            "98 % of the cgroup's anonymous memory; the reference kernel has no memory.reap",
     "exit": "[icount] the exit path: process creation and exit in a loop on CPU 0 (CPU 1 idle), "
             "what the series adds to every exit",
