@@ -15,7 +15,9 @@
 #                   on our race kernel (SOAK_FLAVOUR=debug: the debug kernel)
 #   make shell      boot our kernel into a busybox shell
 #   make bench      benchmark: our and the reference kernel (perf config) under
-#                   QEMU TCG, -icount and wall clock (bench/modes.tsv); table,
+#                   QEMU TCG, -icount and wall clock (bench/modes.tsv), and
+#                   the instructions of each process and thread exit (a QEMU
+#                   plugin, one vCPU: scripts/exit-insns); table,
 #                   build/<base>/bench/, bench/<base>/RESULTS.md (~10 min, ~27 cold)
 #   make tree       build/<base>/linux = the base + patches/<base>/ (git am)
 #   make export     patches/<base>/ = the commits of build/<base>/linux over the base

@@ -11,7 +11,9 @@ the time breakdown.
 The guest logs are <logs>/<mode>-<kernel>-<round>/results.log, the modes
 those of bench/modes.tsv: "icount" (guest time counted in instructions) for
 P1, P2, P4 and the other victims, "wall" (real time, vCPUs in parallel) for
-P3 and its spinlock contention.
+P3 and its spinlock contention; "exits" (the exit path in instructions)
+has the QEMU plugin's report in <logs>/exits-<kernel>-<boot>/exit-insns.txt
+instead, and its figures go to <out>/exit-insns.csv.
 """
 import os, re, statistics, sys
 
@@ -686,6 +688,101 @@ for c in cases:
                           0 <= st[1] and st[2] <= held[1] * 1024 / 100,
                           "VmSwap left %s-%s kB (-1: not read) of %s MiB held" %
                           (fmt(st[1]), fmt(st[2]), fmt(held[0])))
+
+# the exit path in instructions (mode "exits", scripts/exit-insns): the QEMU
+# plugin's per-exit counts from do_exit() to do_task_dead(), one report per
+# boot (<logs>/exits-<kernel>-<boot>/exit-insns.txt); the figure is the
+# median (bench/exit-insns.c says why).  Boots with boot 1's warm-up run
+# the same guest (a check of determinism); a boot with a longer one starts
+# from another state (how much the state alone moves the figure).
+EXIT_PHASES = (("fork", "process exit"), ("thread", "thread exit"))
+EXIT_COLS = ("exits", "median", "mode", "mode_n", "min", "max", "mean", "disturbed", "clean_median", "switched",
+             "others", "loop_insns", "loop_irqs")
+exits = []
+for k in KERNELS:
+    for d in sorted(os.listdir(logs), key=lambda d: [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", d)]):
+        m = re.fullmatch("exits-" + k + r"-(\d+)", d)
+        if m and os.path.exists(os.path.join(logs, d, "exit-insns.txt")):
+            # the iterations and the warm-up of the loops, as the guest program says
+            its = re.search(r"# exit-insns: (\d+) forks and \d+ threads after (\d+)",
+                            open(os.path.join(logs, d, "results.log"), errors="replace").read())
+            for line in open(os.path.join(logs, d, "exit-insns.txt")):
+                if line.startswith("phase="):
+                    kv = dict(x.split("=", 1) for x in line.split())
+                    row = {"kernel": k, "boot": int(m.group(1)), "phase": kv["phase"],
+                           "iterations": int(its.group(1)) if its else 0, "warmup": int(its.group(2)) if its else 0}
+                    row.update({c: float(kv[c]) if c == "mean" else int(kv[c]) for c in EXIT_COLS})
+                    exits.append(row)
+
+def exit_rows(k, phase, rows=None):
+    return [r for r in (exits if rows is None else rows) if r["kernel"] == k and r["phase"] == phase]
+
+def pct(a, b):
+    return 100.0 * (a - b) / b
+
+if exits:
+    lines += ["", "[exits] the exit path in instructions: guest instructions that one exit executes from do_exit() to "
+              "do_task_dead(), other tasks and hardware interrupts left out, counted by a QEMU plugin "
+              "(bench/exit-insns.c; %s); per boot, the median of every exit of the loop" % run.get("mode_exits", "?")]
+    for phase, name in EXIT_PHASES:
+        o, r = exit_rows("ours", phase), exit_rows("ref", phase)
+        if o and r:
+            a, b = o[0]["median"], r[0]["median"]
+            moved = [abs(pct(x["median"], rr[0]["median"])) for rr in (o, r) for x in rr
+                     if x["warmup"] != rr[0]["warmup"]]
+            lines.append("  %s: %+d instructions (%+.2f %%) ours vs reference (ours %d, reference %d)%s" %
+                         (name, a - b, pct(a, b), a, b,
+                          "; another start state moved a median by up to %.2f %%" % max(moved) if moved else ""))
+    lines.append("  (warm: warm-up iterations before the loops; disturbed: exits that took an interrupt or ran "
+                 "softirqs, clean med: the median of the others; switched: exits that left the CPU and came back, "
+                 "their count still their own; loop/iter.: every instruction of the loop, all tasks, per iteration)")
+    lines.append("  %-5s %4s %5s %-6s %6s %9s %17s %9s %9s %10s %9s %9s %8s %12s" %
+                 ("", "boot", "warm", "phase", "exits", "median", "mode (share)", "min", "max", "mean", "disturbed",
+                  "clean med", "switched", "loop/iter."))
+    for r in exits:
+        lines.append("  %-5s %4d %5d %-6s %6d %9d %9d (%4.1f%%) %9d %9d %10.1f %9d %9d %8d %12.0f" %
+                     (r["kernel"], r["boot"], r["warmup"], r["phase"], r["exits"], r["median"], r["mode"],
+                      100.0 * r["mode_n"] / max(r["exits"], 1), r["min"], r["max"], r["mean"], r["disturbed"],
+                      r["clean_median"], r["switched"], r["loop_insns"] / max(r["iterations"], 1)))
+    det, ok, same = [], True, 0
+    for k in KERNELS:
+        for phase, _ in EXIT_PHASES:
+            rr = exit_rows(k, phase)
+            v = [x["median"] for x in rr if x["warmup"] == rr[0]["warmup"]]
+            same = max(same, len(v))
+            if len(v) > 1:
+                ok &= max(v) <= 1.001 * min(v)
+                det.append("%s %s %s" % (k, phase, "/".join(map(str, v))))
+    criterion("[exits] the boots of a kernel that run the same guest give the same median instructions per exit "
+              "(within 0.1 %)", ok and same > 1,
+              "; ".join(det) if same > 1 else "one such boot per kernel: nothing to compare")
+    for phase, name in EXIT_PHASES:
+        o, r = exit_rows("ours", phase), exit_rows("ref", phase)
+        if o and r:
+            a, b = o[0]["median"], r[0]["median"]
+            criterion("[exits] %s: ours within 1 %% of the reference's instructions" % name, a <= 1.01 * b,
+                      "%d / %d = %.4f" % (a, b, a / b))
+    pe = os.path.join(out, "previous", "exit-insns.csv")
+    if os.path.exists(pe):
+        import csv
+        then = [dict(r, median=int(r["median"]), warmup=int(r.get("warmup") or 0)) for r in csv.DictReader(open(pe))]
+        det, ok = [], True
+        for k in KERNELS:
+            for phase, _ in EXIT_PHASES:
+                a, b = exit_rows(k, phase, then), exit_rows(k, phase)
+                if a and b:
+                    ok &= abs(pct(b[0]["median"], a[0]["median"])) <= 0.1
+                    det.append("%s %s %d then, %d now" % (k, phase, a[0]["median"], b[0]["median"]))
+        criterion("[exits] every median (boot 1) within 0.1 % of the run before", ok and bool(det),
+                  "; ".join(det) or "the run before counted no exits")
+    else:
+        criterion("[exits] every median (boot 1) within 0.1 % of the run before", False,
+                  "no earlier run to compare with (%s/previous/exit-insns.csv): run make bench again" % out)
+    with open(os.path.join(out, "exit-insns.csv"), "w") as fe:
+        fe.write("kernel,boot,warmup,phase,iterations," + ",".join(EXIT_COLS) + "\n")
+        for r in exits:
+            fe.write("%s,%d,%d,%s,%d," % (r["kernel"], r["boot"], r["warmup"], r["phase"], r["iterations"]) +
+                     ",".join(str(r[c]) for c in EXIT_COLS) + "\n")
 
 # --- write -------------------------------------------------------------------
 with open(os.path.join(out, "results.csv"), "w") as fcsv:
