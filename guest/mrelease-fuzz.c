@@ -761,6 +761,15 @@ static void on_alarm(int sig)
 	_exit(1);
 }
 
+/* the run's own end conditions, after a case per kind of call */
+#define END_NR 3
+
+static int end_case(int n, const char *name, bool ok)
+{
+	printf("%s %d %s\n", ok ? "ok" : "not ok", n, name);
+	return !ok;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long long ncalls, done = 0, episode_every, next_episode;
@@ -789,7 +798,8 @@ int main(int argc, char **argv)
 	snprintf(tmpdir_file, sizeof(tmpdir_file), "/tmp/mrelease-fuzz.%d", self_pid);
 
 	printf("KTAP version 1\n");
-	printf("1..%d\n", K_NR);
+	/* a case per kind of call, then the run's own end (END_NR) */
+	printf("1..%d\n", K_NR + END_NR);
 	printf("# mrelease-fuzz: %llu calls, deadline %u s, seed %#llx, PIDFD_SELF %s\n", ncalls,
 	       deadline_s, (unsigned long long)seed, have_pidfd_self ? "yes" : "no");
 	r = mrelease(-1, 0);
@@ -878,18 +888,16 @@ int main(int argc, char **argv)
 			passed++;
 		}
 	}
-	if (done < ncalls) {
-		printf("# FAIL: %llu of %llu calls made (deadline reached)\n", done, ncalls);
-		failed++;
-	}
-	if (undocumented) {
-		printf("# FAIL: %llu calls returned an undocumented result\n", undocumented);
-		failed++;
-	}
-	if (left) {
-		printf("# FAIL: children left behind\n");
-		failed++;
-	}
+	/* the run's own end, each a case of its own */
+	if (done < ncalls)
+		printf("# %llu of %llu calls made (deadline reached)\n", done, ncalls);
+	if (undocumented)
+		printf("# %llu calls returned an undocumented result\n", undocumented);
+	k = failed;
+	failed += end_case(K_NR + 1, "all_calls_made", done == ncalls);
+	failed += end_case(K_NR + 2, "no_undocumented_result", !undocumented);
+	failed += end_case(K_NR + 3, "no_child_left_behind", !left);
+	passed += END_NR - (failed - k);
 	printf("# children: %llu pausing, %llu with a thread, %llu exiting by themselves, "
 	       "%llu leaderless, %llu starved (%llu episodes); %llu kills, %llu seen as zombies, "
 	       "%llu reaped while pidfds were open\n", n_spawned[S_PAUSE], n_spawned[S_PAUSE_THREAD],

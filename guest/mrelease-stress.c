@@ -1744,24 +1744,39 @@ static long mm_struct_active(void)
 	return n;
 }
 
+/* the run's own end conditions, after the scenarios and the mm_struct count */
+#define END_NR 3
+
+static int end_case(int n, const char *name, bool ok)
+{
+	printf("%s %d %s\n", ok ? "ok" : "not ok", n, name);
+	return !ok;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long long iters, i, reaper_every, done = 0;
 	unsigned int deadline_s;
 	uint64_t seed, start, deadline, last_progress;
-	bool stuck = false, left_behind;
+	bool stuck = false, left_behind, soak;
 	pthread_t reader_th;
 	char buf[256];
-	int sc, passed = 0, failed = 0, skipped = 0, r, nsc = 0;
+	int sc, passed = 0, failed = 0, skipped = 0, r, nsc = 0, failed_before_end;
 	long mm_base, mm_after = -1;
 	bool no_syscall;
 
 	if (argc >= 2 && !strcmp(argv[1], "--victim"))
 		return exec_victim_main(argc, argv);
-	if (argc < 2 || argc > 4 || !(iters = strtoull(argv[1], NULL, 0))) {
-		fprintf(stderr, "usage: %s <iterations> [<deadline s> [<seed>]]\n", argv[0]);
+	if (argc < 2 || argc > 4) {
+		fprintf(stderr, "usage: %s <iterations, 0: until the deadline> "
+			"[<deadline s> [<seed>]]\n", argv[0]);
 		return 2;
 	}
+	iters = strtoull(argv[1], NULL, 0);
+	/* make soak: the deadline is the end of the run, not a failure */
+	soak = !iters;
+	if (soak)
+		iters = ~0ULL;
 	deadline_s = argc > 2 ? strtoul(argv[2], NULL, 0) : 1200;
 	seed = argc > 3 ? strtoull(argv[3], NULL, 0) : (uint64_t)now_us() ^ getpid();
 	rng_seed(seed);
@@ -1771,9 +1786,14 @@ int main(int argc, char **argv)
 	deadline = start + deadline_s * 1000000ULL;
 
 	printf("KTAP version 1\n");
-	printf("1..%d\n", SC_NR + 1);
-	printf("# mrelease-stress: %llu iterations, deadline %u s, seed %#llx\n",
-	       iters, deadline_s, (unsigned long long)seed);
+	/* the scenarios, the mm_struct count and the run's own end (END_NR) */
+	printf("1..%d\n", SC_NR + 1 + END_NR);
+	if (soak)
+		printf("# mrelease-stress: until the deadline, %u s, seed %#llx\n", deadline_s,
+		       (unsigned long long)seed);
+	else
+		printf("# mrelease-stress: %llu iterations, deadline %u s, seed %#llx\n",
+		       iters, deadline_s, (unsigned long long)seed);
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	signal(SIGALRM, on_alarm);
@@ -1967,19 +1987,26 @@ int main(int argc, char **argv)
 			failed++;
 		}
 	}
-	if (done < iters) {
-		printf("# FAIL: %llu of %llu iterations done (%s)\n", done, iters,
-		       stuck ? "a call got stuck" : "deadline reached");
-		failed++;
+	/*
+	 * The run's own end, each a case of its own: every iteration asked
+	 * for was done (make soak: the run went on until its deadline, no
+	 * call got stuck), and nothing is left behind.
+	 */
+	failed_before_end = failed;
+	if (soak) {
+		if (stuck || !done)
+			printf("# %llu iterations until %s\n", done,
+			       stuck ? "a call got stuck" : "the deadline");
+		failed += end_case(++nsc, "ran_until_the_deadline", !stuck && done);
+	} else {
+		if (done < iters)
+			printf("# %llu of %llu iterations done (%s)\n", done, iters,
+			       stuck ? "a call got stuck" : "deadline reached");
+		failed += end_case(++nsc, "all_iterations_done", done == iters);
 	}
-	if (left_behind) {
-		printf("# FAIL: children left behind\n");
-		failed++;
-	}
-	if (!access(CGROUP, F_OK)) {
-		printf("# FAIL: %s left behind\n", CGROUP);
-		failed++;
-	}
+	failed += end_case(++nsc, "no_child_left_behind", !left_behind);
+	failed += end_case(++nsc, "no_cgroup_left_behind", access(CGROUP, F_OK) != 0);
+	passed += END_NR - (failed - failed_before_end);
 	printf("# mrelease-stress: %llu iterations in %llu s, seed %#llx\n", done,
 	       (unsigned long long)(now_us() - start) / 1000000, (unsigned long long)seed);
 	printf("# calls per result: %s\n", counts_str(tot_cnt, buf, sizeof(buf)));
