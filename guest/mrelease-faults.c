@@ -8,13 +8,21 @@
  * allocation, sleeping ones included), on a fresh victim each time, until a
  * call completes without any fault injected.  Twice: once with only the
  * n-th allocation failing, once with the n-th and every later one failing
- * (make-it-fail as well).  The second reaches what one failure cannot: an
- * xarray node that cannot be had without sleeping is retried with
- * GFP_KERNEL, so only a second failure makes xa_store() fail.  For every n:
+ * (make-it-fail as well).  The second reaches what one failure cannot: a
+ * path that gets over one failed allocation and fails only when a later one
+ * fails too.  The call itself allocates nothing of its own (the robust-list
+ * pages it keeps are recorded in a fixed array); what it meets are the
+ * allocations of the code it runs, such as mmu_gather's batch pages, taken
+ * without sleeping and done without when they fail.  A sweep must inject at
+ * least one fault (n = 1), or it tested nothing: it fails otherwise.
+ * For every n:
  *  - the call returns 0 or EAGAIN, the results the man page lists for a
  *    failed allocation (the caller retries EAGAIN);
  *  - EAGAIN released nothing and 0 released the memory, judged by the
- *    memory.current of a cgroup that holds the victim alone;
+ *    memory.current of a cgroup that holds the victim alone: "nothing" is
+ *    at most RELEASED_NOTHING_KB (256 kB), "the memory" all of the
+ *    victim's <MiB> but RELEASED_ALL_SLACK_KB (512 kB: what its exit keeps,
+ *    the robust-list pages, and a charge batch);
  *  - a second call without injection releases what the first did not;
  *  - robust victims: once the victim runs its exit, both robust mutexes it
  *    held in shared memory report EOWNERDEAD to the next locker.
@@ -49,6 +57,14 @@
 #define CG		"/sys/fs/cgroup/mrelease-faults"
 #define MAX_N		400	/* a sweep that needs more is a failure */
 #define HOG_SPIN_US	30000000UL
+/*
+ * What "released nothing" and "released the memory" allow: one memcg charge
+ * batch (64 pages, which memory.current may show late), and that plus what
+ * the exit keeps.  Measured (make check, 6.12, 8 MiB victims, 108 calls):
+ * an error released 0 kB every time, a 0 at most 20 kB short of the victim.
+ */
+#define RELEASED_NOTHING_KB	256
+#define RELEASED_ALL_SLACK_KB	512
 
 static struct hog hog;
 static size_t victim_mib = 8;
@@ -646,10 +662,10 @@ static int step(enum kind kind, bool later, unsigned int n, unsigned int *res_cn
 	if (r1 && !injected)
 		fail("n=%u: %s without any fault injected", n, rname(r1, e1));
 	/* "If the pages cannot be recorded, nothing is released" */
-	if (r1 && before - after1 > want / 16)
+	if (r1 && before - after1 > RELEASED_NOTHING_KB)
 		fail("n=%u: %s, yet %ld kB of %ld were released", n, rname(r1, e1),
 		     before - after1, want);
-	if (!r1 && before - after1 < want * 3 / 4)
+	if (!r1 && before - after1 < want - RELEASED_ALL_SLACK_KB)
 		fail("n=%u: 0, yet only %ld kB of %ld were released (cgroup before %ld kB, "
 		     "victim %s, holder state %d)", n, before - after1, want, before,
 		     is_zombie(v.pid) ? "a zombie" : "not a zombie", v.sh->holder_state);
@@ -659,7 +675,7 @@ static int step(enum kind kind, bool later, unsigned int n, unsigned int *res_cn
 		after2 = cg_current_kib();
 		if (r2)
 			fail("n=%u: the call after the failed one: %s", n, rname(r2, e2));
-		else if (before - after2 < want * 3 / 4)
+		else if (before - after2 < want - RELEASED_ALL_SLACK_KB)
 			fail("n=%u: the call after the failed one released only %ld kB of %ld",
 			     n, before - after2, want);
 	}
@@ -712,6 +728,9 @@ static void sweep(int num, enum kind kind, bool later)
 	}
 	if (r == 0)
 		fail("no call completed without a fault after %u injection points", MAX_N);
+	else if (r > 0 && n == 1)
+		fail("n=1 injected nothing: fault injection never fired, the sweep tested "
+		     "nothing");
 	else if (r > 0)
 		printf("# %s: %u injection points (n=1..%u), then n=%u injected nothing; "
 		       "results: 0 %u, an error %u\n", name, n - 1, n - 1, n,
