@@ -488,7 +488,15 @@ if cal_all and cal_all[-1] > 1.5 * cal_all[0]:
 # --- consistency criteria ----------------------------------------------------
 crit = []
 def criterion(name, ok, detail):
+    """@ok: True (holds), False (does not: make bench fails), None (not
+    judged in this run, with the reason in @detail)"""
     crit.append((name, ok, detail))
+
+# Criteria that hold by construction of the harness (with -C the caller
+# keeps CPU 0 from a starved victim for S s: a kill-only time-to-free must
+# grow with S, and a release, done before the victim can run, cannot depend
+# on it) check the harness, not the kernel, and say so.
+HARNESS = "[harness check, by construction of -C] "
 
 def med(k, how, n, s, vmas=1, victim="plain", pg="4k"):
     st = stat(samples(k, how, n, s, vmas, victim, pg))
@@ -528,7 +536,8 @@ for k in KERNELS:
             continue
         ok &= b > a
         det.append("N=%d: %s -> %s ms" % (n, fmt(a), fmt(b)))
-    criterion("%s: kill-only time-to-free grows with S (S=%d -> S=%d)" % (k, Ss[0], Ss[-1]), ok and bool(det),
+    criterion(HARNESS + "%s: kill-only time-to-free grows with S (S=%d -> S=%d)" % (k, Ss[0], Ss[-1]),
+              ok and bool(det),
               "; ".join(det))
     det, ok = [], True
     for n in Ns:
@@ -542,7 +551,8 @@ for k in KERNELS:
         det.append("N=%d: %.1f %%%s" % (n, 100 * spread,
                                          " (%d trial(s) outlasted S: the victim's own exit ran alongside)" % ov
                                          if ov else ""))
-    criterion("%s: process_mrelease time-to-free does not depend on S (spread <= 10 %%)" % k, ok and bool(det),
+    criterion(HARNESS + "%s: process_mrelease time-to-free does not depend on S (spread <= 10 %%)" % k,
+              ok and bool(det),
               "; ".join(det))
 for k in KERNELS:
     for s in Ss:
@@ -571,23 +581,30 @@ for k in KERNELS:
     if det:
         criterion("%s [icount]: process_mrelease throughput >= 0.95 x munmap's, every size and page size" % k, ok,
                   "; ".join(det))
-det, ok, any_ = [], True, False
+# every figure the cover letters compare with upstream: P1, P2 (4k, 64k,
+# 2m), many VMAs (P4), the other victims but the holder (where ours is
+# meant to differ), many threads, half in swap
+det, ok, n_ = [], True, 0
 for f in figs:
-    if f["section"] in ("P1", "P2", "thp") and f["oursref"] is not None:
-        any_ = True
+    if f["section"] in ("P1", "P2", "thp", "P4", "other", "threads", "swap") and f["oursref"] is not None \
+            and "victim=holder" not in f["label"]:
+        n_ += 1
         if abs(f["oursref"] - 1) > 0.03:
             ok = False
             det.append("%s: %.3f" % (f["label"], f["oursref"]))
-if any_:
-    criterion("[icount] ours within 3 % of the reference on every P1-P2 figure (4k, 64k, 2m)", ok,
-              "outside: " + "; ".join(det) if det else "every ours/ref ratio within 0.97-1.03")
+if n_:
+    criterion("[icount] ours within 3 % of the reference on every figure but the holder's (P1, P2, 64k, 2m, "
+              "P4, other victims, many threads, swap)", ok,
+              "outside: " + "; ".join(det) if det else "%d ours/ref ratios, every one within 0.97-1.03" % n_)
 # the robust lists patch: its cost with many threads
 for c in cases:
     if c[0] == "mrelease" and c[4] in THREADED:
         a, b = (stat(samples(k, *c, metric="call")) for k in KERNELS)
         if a and b:
-            criterion("[icount] victim=%s: ours process_mrelease call <= 1.1 x the reference's (N=%d)" % (c[4], c[1]),
-                      a[0] <= 1.1 * b[0], "%s / %s ms = %.3f" % (fmt(a[0]), fmt(b[0]), a[0] / b[0]))
+            # the series' cost there is a few ms of ~600 (victim=threads:
+            # 16.6 - 12.1 ms over victim=plain): 2 % is a bound it can fail
+            criterion("[icount] victim=%s: ours process_mrelease call <= 1.02 x the reference's (N=%d)" % (c[4], c[1]),
+                      a[0] <= 1.02 * b[0], "%s / %s ms = %.3f" % (fmt(a[0]), fmt(b[0]), a[0] / b[0]))
 # the robust victim (8 shared mutexes, one private in the middle): the pages
 # its list needs are kept, everything else goes as fast as upstream
 for f in figs:
@@ -626,19 +643,43 @@ if any(c[0] == "cgreap" for c in cases):
             x = f["v"].get("ours")
             ok &= x is not None and x <= 5
             det.append("%s: %s %%" % (f["label"].split("victim=")[1], fmt(x)))
-    criterion("[icount] ours: memory.reap time-to-free does not depend on S (spread <= 5 %)", ok and bool(det),
+    criterion(HARNESS + "[icount] ours: memory.reap time-to-free does not depend on S (spread <= 5 %)",
+              ok and bool(det),
               "; ".join(det))
+    # one process (cgbig) as it is; 1,000 (cgmany) less what a release
+    # costs a process beyond its pages (victim=cgempty), which the letters
+    # quote apart
     det, ok = [], True
     for f in figs:
-        if f["section"] == "P10" and f["label"].startswith("memory.reap / munmap"):
+        if f["section"] == "P10" and (f["label"].startswith("memory.reap / munmap") and "victim=cgbig" in f["label"]
+                                      or f["label"].startswith("memory.reap less victim=cgempty")):
             x = f["v"].get("ours")
             ok &= x is not None and x >= 0.95
             det.append("%s: %s" % (f["label"].split("MiB/s ")[1], "%.3f" % x if x is not None else "-"))
-    criterion("[icount] ours: memory.reap releases >= 0.95 x as fast as munmap of the same N in the caller",
-              ok and bool(det), "; ".join(det))
+    criterion("[icount] ours: memory.reap releases >= 0.95 x as fast as munmap of the same N in the caller "
+              "(victim=cgmany: less the per-process cost of victim=cgempty)", ok and bool(det), "; ".join(det))
 
+def run_info(path):
+    try:
+        return dict(l.rstrip("\n").split("=", 1) for l in open(path) if "=" in l)
+    except OSError:
+        return {}
+
+# The run before counts only if it was a full run of the same kernels (our
+# source tree and the reference package): scripts/bench keeps full runs
+# only in previous/; anything else is not judged.
+now_info, then_info = run_info(os.path.join(out, "run-info.txt")), run_info(os.path.join(out, "previous", "run-info.txt"))
+same_kernels = None
+if not then_info:
+    same_kernels = "no earlier full run to compare with (build/<base>/bench/previous/)"
+elif then_info.get("full") != "1":
+    same_kernels = "the run before was not a full run"
+elif not now_info.get("ours_tree") or then_info.get("ours_tree") != now_info.get("ours_tree") \
+        or then_info.get("ref") != now_info.get("ref"):
+    same_kernels = ("the run before was of other kernels (our source tree %s then, %s now; reference %s then)" %
+                    (then_info.get("ours_tree", "?"), now_info.get("ours_tree", "?"), then_info.get("ref", "?")))
 pf = os.path.join(out, "previous", "results.csv")
-if os.path.exists(pf):
+if os.path.exists(pf) and same_kernels is None:
     import csv
     for row in csv.DictReader(open(pf)):
         prev[row["section"], row["figure"]] = row
@@ -667,8 +708,8 @@ if n_cmp:
               ("outside: " + "; ".join(det[:12]) if det else "%d ratios compared, largest difference %.2f %%" %
                (n_cmp, 100 * worst)))
 else:
-    criterion("[icount] every ratio within 2 % of the run before", False,
-              "no earlier run to compare with (build/bench/previous/): run make bench again")
+    criterion("[icount] every ratio within 2 % of the run before", None,
+              "not judged: " + (same_kernels or "the run before has none of these figures"))
 # the holder: ours releases at once, the reference only when the holder lets go
 for c in cases:
     if c[0] == "mrelease" and c[4] == "holder":
@@ -763,7 +804,7 @@ if exits:
             criterion("[exits] %s: ours within 1 %% of the reference's instructions" % name, a <= 1.01 * b,
                       "%d / %d = %.4f" % (a, b, a / b))
     pe = os.path.join(out, "previous", "exit-insns.csv")
-    if os.path.exists(pe):
+    if os.path.exists(pe) and same_kernels is None:
         import csv
         then = [dict(r, median=int(r["median"]), warmup=int(r.get("warmup") or 0)) for r in csv.DictReader(open(pe))]
         det, ok = [], True
@@ -776,8 +817,8 @@ if exits:
         criterion("[exits] every median (boot 1) within 0.1 % of the run before", ok and bool(det),
                   "; ".join(det) or "the run before counted no exits")
     else:
-        criterion("[exits] every median (boot 1) within 0.1 % of the run before", False,
-                  "no earlier run to compare with (%s/previous/exit-insns.csv): run make bench again" % out)
+        criterion("[exits] every median (boot 1) within 0.1 % of the run before", None,
+                  "not judged: " + (same_kernels or "the run before counted no exits"))
     with open(os.path.join(out, "exit-insns.csv"), "w") as fe:
         fe.write("kernel,boot,warmup,phase,iterations," + ",".join(EXIT_COLS) + "\n")
         for r in exits:
@@ -859,7 +900,10 @@ if other:
     lines += ["", "P3 [wall clock] stacks charged to \"other\", by the taking function (all trials, counts): " +
               "; ".join("%s %s %s %d" % (k, EVNAME[ev].split(" ")[0], t, c) for c, k, ev, t in other)]
 held = sum(1 for c in crit if c[1])
-crit_lines = ["  %-5s %s\n        %s" % ("holds" if ok else "NOT", name, det) for name, ok, det in crit]
+failed_crit = sum(1 for c in crit if c[1] is False)
+judged = sum(1 for c in crit if c[1] is not None)
+crit_lines = ["  %-5s %s\n        %s" % ("holds" if ok else "NOT" if ok is False else "n/j", name, det)
+              for name, ok, det in crit]
 
 info_lines = []
 for k in KERNELS:
@@ -871,10 +915,15 @@ for k in KERNELS:
                       (k, i.get("kernel"), i.get("cpus"), i.get("mem_total_mib"), i.get("thp", "?").strip('"'),
                        i.get("clocksource"), i.get("meminfo_read_us"), noise))
 
-text = [table_head] + info_lines + lines + ["", "Consistency criteria (%d of %d hold):" % (held, len(crit))] + crit_lines
+text = [table_head] + info_lines + lines + ["", "Consistency criteria (%d of %d judged hold; %d not judged, n/j):" %
+                                           (held, judged, len(crit) - judged)] + crit_lines
 open(os.path.join(out, "table.txt"), "w").write("\n".join(text) + "\n")
 open(os.path.join(out, "criteria.txt"), "w").write("\n".join(crit_lines) + "\n")
 open(os.path.join(out, "breakdown.txt"), "w").write("\n".join(brk) + "\n")
 print("\n".join(text))
 print("\nTime breakdown:")
 print("\n".join(brk))
+# make bench fails when a criterion does not hold (scripts/bench still
+# writes the report and RESULTS.md first)
+open(os.path.join(out, "criteria-failed.txt"), "w").write("%d\n" % failed_crit)
+sys.exit(1 if failed_crit else 0)
