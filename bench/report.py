@@ -619,7 +619,7 @@ for f in figs:
         criterion("[icount] exit path: ours within 1 %% of the reference: %s" % f["label"],
                   f["oursref"] <= 1.01, "%s / %s ms = %.4f" % (fmt(f["med"]["ours"]), fmt(f["med"]["ref"]),
                                                             f["oursref"]))
-# P3 has no criterion: patch 11 changes the order of the VMAs only, which a
+# P3 has no criterion: 6.12 patch 12 changes the order of the VMAs only, which a
 # victim of one large VMA does not show (the series' earlier version also
 # stepped down inside a VMA; its page-table-lock gain came with more LRU and
 # zone lock contention and no gain in time, and it was dropped).  Its
